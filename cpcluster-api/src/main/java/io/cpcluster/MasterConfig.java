@@ -1,0 +1,381 @@
+package io.cpcluster;
+
+import io.cpcluster.spi.PortAllocator;
+import io.cpcluster.spi.TokenStore;
+import io.cpcluster.spi.Transport;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How a {@link ClusterMaster} runs. Build one with {@link #builder()}; every setting has a
+ * default:
+ * {@snippet :
+ * MasterConfig config = MasterConfig.builder()
+ *         .host("0.0.0.0").port(55000)          // where nodes connect
+ *         .advertisedHost("10.0.0.5")           // the address join.json tells nodes to dial
+ *         .portRange(55001, 55999)              // link ports, per host
+ *         .joinFile(Path.of("join.json"))       // write (and on restart reuse) the token here
+ *         .build();
+ * }
+ *
+ * <p>{@link #toString()} never shows the token.
+ *
+ * @param address where the master listens; default {@code 127.0.0.1:55000}
+ * @param advertisedHost the address written into {@code join.json} for nodes to dial; by
+ *        default the listening host, or this machine's address when that is a wildcard
+ * @param portRange the ports the master assigns to direct links, on each host; default 55001-55999
+ * @param joinFile where to write {@code join.json}; none by default
+ * @param token the token nodes must prove; by default the token store's first live token
+ *        (the one in {@code join.json}, when the master restarts) or a new one
+ * @param transport how bytes move; default {@code tcp}
+ * @param tokenStore creates the token store; default {@code file} when there is a join file,
+ *        else {@code memory}
+ * @param portAllocator creates the port allocator; default {@code range}
+ * @param authTimeout how long a new connection may take to authenticate; default 5 s
+ * @param authFailureDelay how long the master waits before refusing a wrong proof; it doubles
+ *        with each further failure from the same address, up to 5 s, and resets after a success;
+ *        default 100 ms
+ * @param ticketTimeout how long an offered link waits for its initiator to connect; default 10 s
+ * @param maxControlFrameSize the largest control frame accepted, in bytes; default 64 KiB
+ */
+public record MasterConfig(InetSocketAddress address, Optional<String> advertisedHost, PortRange portRange,
+                           Optional<Path> joinFile, Optional<String> token, Transport transport,
+                           TokenStore.Provider tokenStore, PortAllocator.Provider portAllocator,
+                           Duration authTimeout, Duration authFailureDelay, Duration ticketTimeout,
+                           int maxControlFrameSize) {
+    /** The default port the master listens on. */
+    public static final int DEFAULT_PORT = 55000;
+    /** The default largest control frame, 64 KiB. */
+    public static final int DEFAULT_MAX_CONTROL_FRAME_SIZE = 64 * 1024;
+
+    /**
+     * Checks the settings.
+     *
+     * @throws IllegalArgumentException if a duration is not positive or a size is out of range
+     */
+    public MasterConfig {
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(advertisedHost, "advertisedHost");
+        Objects.requireNonNull(portRange, "portRange");
+        Objects.requireNonNull(joinFile, "joinFile");
+        Objects.requireNonNull(token, "token");
+        Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(tokenStore, "tokenStore");
+        Objects.requireNonNull(portAllocator, "portAllocator");
+        Settings.positive(authTimeout, "authTimeout");
+        Settings.notNegative(authFailureDelay, "authFailureDelay");
+        Settings.positive(ticketTimeout, "ticketTimeout");
+        Settings.between(maxControlFrameSize, 1024, 16 * 1024 * 1024, "maxControlFrameSize");
+        token.ifPresent(Settings::checkToken);
+    }
+
+    /**
+     * Returns a builder with every setting at its default.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns a builder holding this configuration's settings, to change some of them.
+     *
+     * @return a new builder
+     */
+    public Builder toBuilder() {
+        Builder builder = new Builder();
+        builder.address = address;
+        builder.advertisedHost = advertisedHost.orElse(null);
+        builder.portRange = portRange;
+        builder.joinFile = joinFile.orElse(null);
+        builder.token = token.orElse(null);
+        builder.transport = transport;
+        builder.tokenStore = tokenStore;
+        builder.portAllocator = portAllocator;
+        builder.authTimeout = authTimeout;
+        builder.authFailureDelay = authFailureDelay;
+        builder.ticketTimeout = ticketTimeout;
+        builder.maxControlFrameSize = maxControlFrameSize;
+        return builder;
+    }
+
+    /** Shows every setting but the token. */
+    @Override
+    public String toString() {
+        return "MasterConfig[address=" + address + ", advertisedHost=" + advertisedHost + ", portRange=" + portRange
+                + ", joinFile=" + joinFile + ", token=" + (token.isPresent() ? "(hidden)" : "(none)")
+                + ", transport=" + transport.name() + ", tokenStore=" + tokenStore.name()
+                + ", portAllocator=" + portAllocator.name() + ", authTimeout=" + authTimeout
+                + ", authFailureDelay=" + authFailureDelay + ", ticketTimeout=" + ticketTimeout
+                + ", maxControlFrameSize=" + maxControlFrameSize + "]";
+    }
+
+    /** Builds a {@link MasterConfig}. Not thread-safe; {@link #build()} may be called more than once. */
+    public static final class Builder {
+        private InetSocketAddress address = new InetSocketAddress("127.0.0.1", DEFAULT_PORT);
+        private String advertisedHost;
+        private PortRange portRange = PortRange.DEFAULT;
+        private Path joinFile;
+        private String token;
+        private Transport transport;
+        private String transportName = "tcp";
+        private TokenStore.Provider tokenStore;
+        private String tokenStoreName;
+        private PortAllocator.Provider portAllocator;
+        private String portAllocatorName = "range";
+        private Duration authTimeout = Duration.ofSeconds(5);
+        private Duration authFailureDelay = Duration.ofMillis(100);
+        private Duration ticketTimeout = Duration.ofSeconds(10);
+        private int maxControlFrameSize = DEFAULT_MAX_CONTROL_FRAME_SIZE;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets where the master listens.
+         *
+         * @param address host and port; port 0 picks a free port
+         * @return this builder
+         */
+        public Builder address(InetSocketAddress address) {
+            this.address = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        /**
+         * Sets the host the master listens on, keeping the port.
+         *
+         * @param host a host name or address; {@code 0.0.0.0} listens on every interface
+         * @return this builder
+         */
+        public Builder host(String host) {
+            this.address = new InetSocketAddress(Objects.requireNonNull(host, "host"), address.getPort());
+            return this;
+        }
+
+        /**
+         * Sets the port the master listens on, keeping the host.
+         *
+         * @param port the port; 0 picks a free port
+         * @return this builder
+         */
+        public Builder port(int port) {
+            Settings.between(port, 0, 65535, "port");
+            this.address = new InetSocketAddress(address.getHostString(), port);
+            return this;
+        }
+
+        /**
+         * Sets the address written into {@code join.json} for nodes to dial.
+         *
+         * @param host a host name or address
+         * @return this builder
+         */
+        public Builder advertisedHost(String host) {
+            this.advertisedHost = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /**
+         * Sets the ports the master assigns to direct links.
+         *
+         * @param range the range
+         * @return this builder
+         */
+        public Builder portRange(PortRange range) {
+            this.portRange = Objects.requireNonNull(range, "range");
+            return this;
+        }
+
+        /**
+         * Sets the ports the master assigns to direct links.
+         *
+         * @param first the lowest port
+         * @param last the highest port
+         * @return this builder
+         */
+        public Builder portRange(int first, int last) {
+            return portRange(new PortRange(first, last));
+        }
+
+        /**
+         * Makes the master write {@code join.json} here when it starts (owner-only permissions),
+         * and reuse the token in it when it restarts.
+         *
+         * @param file the file
+         * @return this builder
+         */
+        public Builder joinFile(Path file) {
+            this.joinFile = Objects.requireNonNull(file, "file");
+            return this;
+        }
+
+        /**
+         * Sets the token nodes must prove, instead of reusing or minting one.
+         *
+         * @param token the token; at least 16 characters
+         * @return this builder
+         */
+        public Builder token(String token) {
+            this.token = Settings.checkToken(Objects.requireNonNull(token, "token"));
+            return this;
+        }
+
+        /**
+         * Chooses the transport by name.
+         *
+         * @param name for example {@code tcp}
+         * @return this builder
+         */
+        public Builder transport(String name) {
+            this.transportName = Objects.requireNonNull(name, "name");
+            this.transport = null;
+            return this;
+        }
+
+        /**
+         * Sets the transport.
+         *
+         * @param transport the transport
+         * @return this builder
+         */
+        public Builder transport(Transport transport) {
+            this.transport = Objects.requireNonNull(transport, "transport");
+            return this;
+        }
+
+        /**
+         * Chooses the token store by name.
+         *
+         * @param name {@code file} or {@code memory}, or the name of another provider
+         * @return this builder
+         */
+        public Builder tokenStore(String name) {
+            this.tokenStoreName = Objects.requireNonNull(name, "name");
+            this.tokenStore = null;
+            return this;
+        }
+
+        /**
+         * Sets the token store. The master uses this instance; it does not close it.
+         *
+         * @param store the store
+         * @return this builder
+         */
+        public Builder tokenStore(TokenStore store) {
+            Objects.requireNonNull(store, "store");
+            this.tokenStore = new TokenStore.Provider() {
+                @Override
+                public String name() {
+                    return "instance:" + store.getClass().getName();
+                }
+
+                @Override
+                public TokenStore create(MasterConfig config) {
+                    return store;
+                }
+            };
+            return this;
+        }
+
+        /**
+         * Chooses the port allocator by name.
+         *
+         * @param name for example {@code range}
+         * @return this builder
+         */
+        public Builder portAllocator(String name) {
+            this.portAllocatorName = Objects.requireNonNull(name, "name");
+            this.portAllocator = null;
+            return this;
+        }
+
+        /**
+         * Sets the port allocator. The master uses this instance as it is, with whatever range it has.
+         *
+         * @param allocator the allocator
+         * @return this builder
+         */
+        public Builder portAllocator(PortAllocator allocator) {
+            Objects.requireNonNull(allocator, "allocator");
+            this.portAllocator = new PortAllocator.Provider() {
+                @Override
+                public String name() {
+                    return "instance:" + allocator.getClass().getName();
+                }
+
+                @Override
+                public PortAllocator create(MasterConfig config) {
+                    return allocator;
+                }
+            };
+            return this;
+        }
+
+        /**
+         * Sets how long a new connection may take to authenticate.
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         */
+        public Builder authTimeout(Duration timeout) {
+            this.authTimeout = Settings.positive(timeout, "authTimeout");
+            return this;
+        }
+
+        /**
+         * Sets how long the master waits before refusing a first wrong proof from an address.
+         *
+         * @param delay zero or more; it doubles with each further failure, up to 5 s
+         * @return this builder
+         */
+        public Builder authFailureDelay(Duration delay) {
+            this.authFailureDelay = Settings.notNegative(delay, "authFailureDelay");
+            return this;
+        }
+
+        /**
+         * Sets how long an offered link waits for its initiator to connect.
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         */
+        public Builder ticketTimeout(Duration timeout) {
+            this.ticketTimeout = Settings.positive(timeout, "ticketTimeout");
+            return this;
+        }
+
+        /**
+         * Sets the largest control frame accepted.
+         *
+         * @param bytes between 1 KiB and 16 MiB
+         * @return this builder
+         */
+        public Builder maxControlFrameSize(int bytes) {
+            this.maxControlFrameSize = Settings.between(bytes, 1024, 16 * 1024 * 1024, "maxControlFrameSize");
+            return this;
+        }
+
+        /**
+         * Builds the configuration, finding the transport, token store and port allocator chosen
+         * by name.
+         *
+         * @return the configuration
+         * @throws ClusterException if a chosen implementation cannot be found
+         */
+        public MasterConfig build() {
+            Transport chosenTransport = transport != null ? transport : Services.transport(transportName);
+            TokenStore.Provider chosenStore = tokenStore != null ? tokenStore
+                    : Services.tokenStore(tokenStoreName != null ? tokenStoreName : joinFile != null ? "file" : "memory");
+            PortAllocator.Provider chosenAllocator = portAllocator != null ? portAllocator
+                    : Services.portAllocator(portAllocatorName);
+            return new MasterConfig(address, Optional.ofNullable(advertisedHost), portRange,
+                    Optional.ofNullable(joinFile), Optional.ofNullable(token), chosenTransport, chosenStore,
+                    chosenAllocator, authTimeout, authFailureDelay, ticketTimeout, maxControlFrameSize);
+        }
+    }
+}

@@ -1,0 +1,353 @@
+package io.cpcluster;
+
+import io.cpcluster.spi.Transport;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How a {@link ClusterNode} runs. Build one with {@link #builder()}; every setting has a
+ * default:
+ * {@snippet :
+ * NodeConfig config = NodeConfig.builder()
+ *         .name("worker-1")
+ *         .joinFile(Path.of("join.json"))                      // token and master address
+ *         .handle("square", Integer.class, x -> x * x)         // a task this node serves
+ *         .build();
+ * }
+ *
+ * <p>Where the node finds its master and token, when the configuration does not say:
+ * <ol>
+ *   <li>the token: {@link #token()}, else the {@code CPCLUSTER_TOKEN} environment variable,
+ *       else the join file;</li>
+ *   <li>the master: {@link #masters()}, else the join file;</li>
+ *   <li>the join file: {@link #joinFile()}, else the file the {@code CPCLUSTER_JOIN}
+ *       environment variable names, else {@code join.json} in the working directory.</li>
+ * </ol>
+ *
+ * <p>{@link #toString()} never shows the token.
+ *
+ * @param name the node's name, for people; by default {@code node-} and six random hex digits
+ * @param masters the masters' addresses, tried in order; by default read from the join file
+ * @param token the token to prove; see above
+ * @param joinFile the {@code join.json} to read; see above
+ * @param bindHost where this node listens for the links other nodes open to it; by default the
+ *        local address of its connection to the master
+ * @param advertisedHost the address other nodes dial to reach this node (set it behind NAT or in
+ *        containers); by default the address the master sees this node connect from
+ * @param transport how bytes move; default {@code tcp}
+ * @param linkReaders the kind of thread that reads each direct link; default {@link ReaderThreads#VIRTUAL}
+ * @param connectTimeout how long to wait for a TCP connection to the master or a peer; default 5 s
+ * @param linkTimeout how long {@link ClusterNode#connect(NodeId)} waits for a link in all; default 10 s
+ * @param maxFrameSize the largest frame accepted on a direct link, in bytes; default 16 MiB
+ * @param tasks the tasks this node serves from the start, by name
+ */
+public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<String> token,
+                         Optional<Path> joinFile, Optional<String> bindHost, Optional<String> advertisedHost,
+                         Transport transport, ReaderThreads linkReaders, Duration connectTimeout,
+                         Duration linkTimeout, int maxFrameSize, Map<String, TaskBinding<?, ?>> tasks) {
+    /** The default largest frame on a direct link, 16 MiB. */
+    public static final int DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
+    /** The longest node name, in characters. */
+    public static final int MAX_NAME_LENGTH = 128;
+
+    /**
+     * Checks the settings and makes unmodifiable copies of the lists and the map.
+     *
+     * @throws IllegalArgumentException if the name is empty or too long, a duration is not
+     *         positive, or a size is out of range
+     */
+    public NodeConfig {
+        Objects.requireNonNull(name, "name");
+        if (name.isBlank() || name.length() > MAX_NAME_LENGTH || name.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("a node name is 1 to " + MAX_NAME_LENGTH
+                    + " characters without control characters, not '" + Ids.printable(name) + "'");
+        }
+        masters = List.copyOf(Objects.requireNonNull(masters, "masters"));
+        Objects.requireNonNull(token, "token");
+        Objects.requireNonNull(joinFile, "joinFile");
+        Objects.requireNonNull(bindHost, "bindHost");
+        Objects.requireNonNull(advertisedHost, "advertisedHost");
+        Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(linkReaders, "linkReaders");
+        Settings.positive(connectTimeout, "connectTimeout");
+        Settings.positive(linkTimeout, "linkTimeout");
+        Settings.between(maxFrameSize, 64 * 1024, Integer.MAX_VALUE - 8, "maxFrameSize");
+        token.ifPresent(Settings::checkToken);
+        Map<String, TaskBinding<?, ?>> copy = new LinkedHashMap<>();
+        Objects.requireNonNull(tasks, "tasks").forEach((task, binding) -> {
+            if (!task.equals(binding.task())) {
+                throw new IllegalArgumentException("task '" + task + "' is bound to a handler for task '"
+                        + binding.task() + "'");
+            }
+            copy.put(task, binding);
+        });
+        tasks = Collections.unmodifiableMap(copy);
+    }
+
+    /**
+     * Returns a builder with every setting at its default.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns a builder holding this configuration's settings, to change some of them.
+     *
+     * @return a new builder
+     */
+    public Builder toBuilder() {
+        Builder builder = new Builder();
+        builder.name = name;
+        builder.masters.addAll(masters);
+        builder.token = token.orElse(null);
+        builder.joinFile = joinFile.orElse(null);
+        builder.bindHost = bindHost.orElse(null);
+        builder.advertisedHost = advertisedHost.orElse(null);
+        builder.transport = transport;
+        builder.linkReaders = linkReaders;
+        builder.connectTimeout = connectTimeout;
+        builder.linkTimeout = linkTimeout;
+        builder.maxFrameSize = maxFrameSize;
+        builder.tasks.putAll(tasks);
+        return builder;
+    }
+
+    /** Shows every setting but the token. */
+    @Override
+    public String toString() {
+        return "NodeConfig[name=" + name + ", masters=" + masters + ", token="
+                + (token.isPresent() ? "(hidden)" : "(none)") + ", joinFile=" + joinFile + ", bindHost=" + bindHost
+                + ", advertisedHost=" + advertisedHost + ", transport=" + transport.name() + ", linkReaders="
+                + linkReaders + ", connectTimeout=" + connectTimeout + ", linkTimeout=" + linkTimeout
+                + ", maxFrameSize=" + maxFrameSize + ", tasks=" + tasks.keySet() + "]";
+    }
+
+    /** Builds a {@link NodeConfig}. Not thread-safe; {@link #build()} may be called more than once. */
+    public static final class Builder {
+        private String name;
+        private final List<InetSocketAddress> masters = new ArrayList<>();
+        private String token;
+        private Path joinFile;
+        private String bindHost;
+        private String advertisedHost;
+        private Transport transport;
+        private String transportName = "tcp";
+        private ReaderThreads linkReaders = ReaderThreads.VIRTUAL;
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration linkTimeout = Duration.ofSeconds(10);
+        private int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+        private final Map<String, TaskBinding<?, ?>> tasks = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the node's name.
+         *
+         * @param name 1 to 128 characters
+         * @return this builder
+         */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * Adds a master address; masters are tried in the order added.
+         *
+         * @param address the master's address; it may be unresolved
+         * @return this builder
+         */
+        public Builder master(InetSocketAddress address) {
+            masters.add(Objects.requireNonNull(address, "address"));
+            return this;
+        }
+
+        /**
+         * Adds a master address; masters are tried in the order added.
+         *
+         * @param host the master's host
+         * @param port the master's port
+         * @return this builder
+         */
+        public Builder master(String host, int port) {
+            Settings.between(port, 1, 65535, "port");
+            return master(InetSocketAddress.createUnresolved(Objects.requireNonNull(host, "host"), port));
+        }
+
+        /**
+         * Takes the master's address and the token from a {@link JoinInfo}, such as
+         * {@link ClusterMaster#joinInfo()}.
+         *
+         * @param join the join information
+         * @return this builder
+         */
+        public Builder join(JoinInfo join) {
+            Objects.requireNonNull(join, "join");
+            masters.clear();
+            masters.add(join.address());
+            return token(join.token());
+        }
+
+        /**
+         * Sets the token to prove.
+         *
+         * @param token at least 16 characters
+         * @return this builder
+         */
+        public Builder token(String token) {
+            this.token = Settings.checkToken(Objects.requireNonNull(token, "token"));
+            return this;
+        }
+
+        /**
+         * Sets the {@code join.json} to read the token and the master's address from.
+         *
+         * @param file the file
+         * @return this builder
+         */
+        public Builder joinFile(Path file) {
+            this.joinFile = Objects.requireNonNull(file, "file");
+            return this;
+        }
+
+        /**
+         * Sets where this node listens for links other nodes open to it.
+         *
+         * @param host a local address, or {@code 0.0.0.0} for every interface
+         * @return this builder
+         */
+        public Builder bindHost(String host) {
+            this.bindHost = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /**
+         * Sets the address other nodes dial to reach this node.
+         *
+         * @param host a host name or address
+         * @return this builder
+         */
+        public Builder advertisedHost(String host) {
+            this.advertisedHost = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /**
+         * Chooses the transport by name.
+         *
+         * @param name for example {@code tcp}
+         * @return this builder
+         */
+        public Builder transport(String name) {
+            this.transportName = Objects.requireNonNull(name, "name");
+            this.transport = null;
+            return this;
+        }
+
+        /**
+         * Sets the transport.
+         *
+         * @param transport the transport
+         * @return this builder
+         */
+        public Builder transport(Transport transport) {
+            this.transport = Objects.requireNonNull(transport, "transport");
+            return this;
+        }
+
+        /**
+         * Sets the kind of thread that reads each direct link.
+         *
+         * @param threads virtual (the default) or platform
+         * @return this builder
+         */
+        public Builder linkReaders(ReaderThreads threads) {
+            this.linkReaders = Objects.requireNonNull(threads, "threads");
+            return this;
+        }
+
+        /**
+         * Sets how long to wait for a TCP connection to the master or a peer.
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = Settings.positive(timeout, "connectTimeout");
+            return this;
+        }
+
+        /**
+         * Sets how long {@link ClusterNode#connect(NodeId)} waits for a link in all.
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         */
+        public Builder linkTimeout(Duration timeout) {
+            this.linkTimeout = Settings.positive(timeout, "linkTimeout");
+            return this;
+        }
+
+        /**
+         * Sets the largest frame accepted on a direct link; a peer never sends a larger one.
+         *
+         * @param bytes at least 64 KiB
+         * @return this builder
+         */
+        public Builder maxFrameSize(int bytes) {
+            this.maxFrameSize = Settings.between(bytes, 64 * 1024, Integer.MAX_VALUE - 8, "maxFrameSize");
+            return this;
+        }
+
+        /**
+         * Makes the node serve a task from the start. A later handler for the same name replaces
+         * an earlier one.
+         *
+         * @param <I> the input type
+         * @param <O> the result type
+         * @param task the task name
+         * @param inputType the class the input is bound to ({@code byte[].class} for raw bytes)
+         * @param handler the handler
+         * @return this builder
+         */
+        public <I, O> Builder handle(String task, Class<I> inputType, TaskHandler<? super I, ? extends O> handler) {
+            TaskBinding<I, O> binding = new TaskBinding<>(task, inputType, handler);
+            tasks.put(binding.task(), binding);
+            return this;
+        }
+
+        /**
+         * Builds the configuration, finding a transport chosen by name.
+         *
+         * @return the configuration
+         * @throws ClusterException if the chosen transport cannot be found
+         */
+        public NodeConfig build() {
+            String chosenName = name != null ? name : "node-" + HexFormat.of().formatHex(randomBytes(3));
+            Transport chosenTransport = transport != null ? transport : Services.transport(transportName);
+            return new NodeConfig(chosenName, masters, Optional.ofNullable(token), Optional.ofNullable(joinFile),
+                    Optional.ofNullable(bindHost), Optional.ofNullable(advertisedHost), chosenTransport, linkReaders,
+                    connectTimeout, linkTimeout, maxFrameSize, tasks);
+        }
+
+        private static byte[] randomBytes(int count) {
+            byte[] bytes = new byte[count];
+            new SecureRandom().nextBytes(bytes);
+            return bytes;
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.cpcluster.spi;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+
+/**
+ * How bytes move between a node and the master, and between two nodes. Implementations are
+ * found with {@link java.util.ServiceLoader} and chosen by {@link #name()}; {@code tcp} is the
+ * default.
+ *
+ * <p>Streams are blocking: CPCluster serves every connection with its own threads (virtual by
+ * default), so an implementation needs no event loop. Implementations are thread-safe and
+ * stateless enough to be shared by any number of masters and nodes.
+ */
+public interface Transport {
+    /**
+     * Returns the name configurations choose this transport by.
+     *
+     * @return for example {@code tcp}
+     */
+    String name();
+
+    /**
+     * Starts listening.
+     *
+     * @param address where to listen; port 0 picks a free port
+     * @return the listener
+     * @throws IOException if the address cannot be bound, for example because another program holds the port
+     */
+    Listener listen(InetSocketAddress address) throws IOException;
+
+    /**
+     * Connects to a listener.
+     *
+     * @param address where to connect; it may be unresolved
+     * @param timeout how long to wait for the connection
+     * @return the connection
+     * @throws IOException if the connection fails or times out
+     */
+    Connection connect(InetSocketAddress address, Duration timeout) throws IOException;
+
+    /** Accepts connections. Closing it makes a blocked {@link #accept()} throw. */
+    interface Listener extends Closeable {
+        /**
+         * Returns the address it listens on, with the port it actually bound.
+         *
+         * @return the local address
+         */
+        InetSocketAddress localAddress();
+
+        /**
+         * Waits for the next connection.
+         *
+         * @return the connection
+         * @throws IOException if the listener is closed or accepting fails
+         */
+        Connection accept() throws IOException;
+    }
+
+    /**
+     * One connection. Reading and writing may happen on two threads at once; closing it from any
+     * thread makes blocked reads and writes throw.
+     */
+    interface Connection extends Closeable {
+        /**
+         * Returns the stream to read from. The same stream on every call.
+         *
+         * @return the input stream
+         * @throws IOException if the connection is broken
+         */
+        InputStream input() throws IOException;
+
+        /**
+         * Returns the stream to write to. The same stream on every call; CPCluster buffers on top of it.
+         *
+         * @return the output stream
+         * @throws IOException if the connection is broken
+         */
+        OutputStream output() throws IOException;
+
+        /**
+         * Returns this end's address.
+         *
+         * @return the local address
+         */
+        InetSocketAddress localAddress();
+
+        /**
+         * Returns the other end's address.
+         *
+         * @return the remote address
+         */
+        InetSocketAddress remoteAddress();
+    }
+}

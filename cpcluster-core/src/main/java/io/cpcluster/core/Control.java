@@ -1,0 +1,279 @@
+package io.cpcluster.core;
+
+import io.cpcluster.NodeId;
+import io.cpcluster.NodeInfo;
+import jakarta.json.bind.annotation.JsonbSubtype;
+import jakarta.json.bind.annotation.JsonbTypeInfo;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+
+/**
+ * The control messages: every frame between a node and the master, and the handshake frames
+ * that open a direct link. Each is a JSON object whose {@code "type"} names it; docs/PROTOCOL.md
+ * describes every field, who sends what, and when.
+ *
+ * <p>Records check their required fields, so a message that decodes is well formed; whether it
+ * is allowed now is for the receiver to decide.
+ */
+@JsonbTypeInfo(key = "type", value = {
+        @JsonbSubtype(alias = "HELLO", type = Control.Hello.class),
+        @JsonbSubtype(alias = "AUTH", type = Control.Auth.class),
+        @JsonbSubtype(alias = "AUTH_OK", type = Control.AuthOk.class),
+        @JsonbSubtype(alias = "AUTH_FAILED", type = Control.AuthFailed.class),
+        @JsonbSubtype(alias = "NODES", type = Control.NodeList.class),
+        @JsonbSubtype(alias = "NODE_JOINED", type = Control.NodeJoin.class),
+        @JsonbSubtype(alias = "NODE_UPDATED", type = Control.NodeUpdate.class),
+        @JsonbSubtype(alias = "NODE_LEFT", type = Control.NodeLeave.class),
+        @JsonbSubtype(alias = "TASKS", type = Control.Tasks.class),
+        @JsonbSubtype(alias = "LINK_REQUEST", type = Control.LinkRequest.class),
+        @JsonbSubtype(alias = "LINK_OFFER", type = Control.LinkOffer.class),
+        @JsonbSubtype(alias = "LINK_READY", type = Control.LinkReady.class),
+        @JsonbSubtype(alias = "LINK_BIND_FAILED", type = Control.LinkBindFailed.class),
+        @JsonbSubtype(alias = "LINK_ASSIGNED", type = Control.LinkAssigned.class),
+        @JsonbSubtype(alias = "LINK_REJECTED", type = Control.LinkRejected.class),
+        @JsonbSubtype(alias = "LINK_UP", type = Control.LinkUp.class),
+        @JsonbSubtype(alias = "LINK_CLOSED", type = Control.LinkDown.class),
+        @JsonbSubtype(alias = "BYE", type = Control.Bye.class),
+        @JsonbSubtype(alias = "ERROR", type = Control.Fault.class),
+        @JsonbSubtype(alias = "LINK_HELLO", type = Control.LinkHello.class),
+        @JsonbSubtype(alias = "LINK_AUTH", type = Control.LinkAuth.class),
+        @JsonbSubtype(alias = "LINK_ACCEPTED", type = Control.LinkAccepted.class),
+        @JsonbSubtype(alias = "LINK_DENIED", type = Control.LinkDenied.class)
+})
+sealed interface Control {
+    /** The protocol version this implementation speaks. */
+    int VERSION = 1;
+    /** The oldest protocol version this implementation speaks. */
+    int MIN_VERSION = 1;
+
+    /** Master to node, first frame: the challenge. */
+    record Hello(int version, String nonce) implements Control {
+        public Hello {
+            need(nonce, "HELLO", "nonce");
+        }
+    }
+
+    /** Node to master: who it is, and the proof that it holds the token. */
+    record Auth(int version, String nodeId, String name, String proof, List<String> tasks, String advertisedHost)
+            implements Control {
+        public Auth {
+            need(nodeId, "AUTH", "nodeId");
+            need(name, "AUTH", "name");
+            need(proof, "AUTH", "proof");
+            tasks = tasks == null ? List.of() : List.copyOf(tasks);
+        }
+    }
+
+    /** Master to node: accepted, and this is how the cluster sees you. {@code NODES} frames follow. */
+    record AuthOk(int version, WireNode node) implements Control {
+        public AuthOk {
+            need(node, "AUTH_OK", "node");
+        }
+    }
+
+    /** Master to node: the proof was wrong; the master closes the connection. */
+    record AuthFailed(String reason) implements Control {
+        public AuthFailed {
+            need(reason, "AUTH_FAILED", "reason");
+        }
+    }
+
+    /** Master to node after {@code AUTH_OK}: a page of the nodes already connected. */
+    record NodeList(List<WireNode> nodes, boolean more) implements Control {
+        public NodeList {
+            nodes = List.copyOf(need(nodes, "NODES", "nodes"));
+        }
+    }
+
+    /** Master to nodes: a node joined. */
+    record NodeJoin(WireNode node) implements Control {
+        public NodeJoin {
+            need(node, "NODE_JOINED", "node");
+        }
+    }
+
+    /** Master to nodes: a node changed the tasks it serves. */
+    record NodeUpdate(WireNode node) implements Control {
+        public NodeUpdate {
+            need(node, "NODE_UPDATED", "node");
+        }
+    }
+
+    /** Master to nodes: a node left. */
+    record NodeLeave(String nodeId, String reason) implements Control {
+        public NodeLeave {
+            need(nodeId, "NODE_LEFT", "nodeId");
+            need(reason, "NODE_LEFT", "reason");
+        }
+    }
+
+    /** Node to master: the tasks it serves now. */
+    record Tasks(List<String> tasks) implements Control {
+        public Tasks {
+            tasks = List.copyOf(need(tasks, "TASKS", "tasks"));
+        }
+    }
+
+    /** Node to master: open a link to {@code target}. */
+    record LinkRequest(long requestId, String target) implements Control {
+        public LinkRequest {
+            need(target, "LINK_REQUEST", "target");
+        }
+    }
+
+    /** Master to the accepting node: listen on {@code port} for {@code peer}, who proves {@code ticket}. */
+    record LinkOffer(String linkId, WireNode peer, int port, String ticket, long expiresInMs) implements Control {
+        public LinkOffer {
+            need(linkId, "LINK_OFFER", "linkId");
+            need(peer, "LINK_OFFER", "peer");
+            need(ticket, "LINK_OFFER", "ticket");
+        }
+    }
+
+    /** Accepting node to master: listening on the offered port. */
+    record LinkReady(String linkId, int port) implements Control {
+        public LinkReady {
+            need(linkId, "LINK_READY", "linkId");
+        }
+    }
+
+    /** Accepting node to master: the offered port could not be bound. */
+    record LinkBindFailed(String linkId, int port, String reason) implements Control {
+        public LinkBindFailed {
+            need(linkId, "LINK_BIND_FAILED", "linkId");
+            need(reason, "LINK_BIND_FAILED", "reason");
+        }
+    }
+
+    /** Master to the requesting node: connect to {@code host:port} and prove {@code ticket}. */
+    record LinkAssigned(long requestId, String linkId, WireNode peer, String host, int port, String ticket)
+            implements Control {
+        public LinkAssigned {
+            need(linkId, "LINK_ASSIGNED", "linkId");
+            need(peer, "LINK_ASSIGNED", "peer");
+            need(host, "LINK_ASSIGNED", "host");
+            need(ticket, "LINK_ASSIGNED", "ticket");
+        }
+    }
+
+    /** Master to the requesting node: the link cannot be made; {@code code} says why. */
+    record LinkRejected(long requestId, String code, String message) implements Control {
+        /** The target is not connected. */
+        static final String NO_SUCH_NODE = "NO_SUCH_NODE";
+        /** No free port on the target's host. */
+        static final String PORTS_EXHAUSTED = "PORTS_EXHAUSTED";
+        /** The target left or failed while the link was being set up. */
+        static final String PEER_UNAVAILABLE = "PEER_UNAVAILABLE";
+        /** The request itself is wrong (for example a link to oneself). */
+        static final String INVALID = "INVALID";
+
+        public LinkRejected {
+            need(code, "LINK_REJECTED", "code");
+            need(message, "LINK_REJECTED", "message");
+        }
+    }
+
+    /** Node to master: this end of the link is open. */
+    record LinkUp(String linkId) implements Control {
+        public LinkUp {
+            need(linkId, "LINK_UP", "linkId");
+        }
+    }
+
+    /** Either way: the link is closed (or failed to open); the master releases its port. */
+    record LinkDown(String linkId, String reason) implements Control {
+        public LinkDown {
+            need(linkId, "LINK_CLOSED", "linkId");
+            need(reason, "LINK_CLOSED", "reason");
+        }
+    }
+
+    /** Node to master: leaving; the master closes the connection. */
+    record Bye(String reason) implements Control {
+        public Bye {
+            need(reason, "BYE", "reason");
+        }
+    }
+
+    /** Either way: a fatal error; the sender closes the connection. */
+    record Fault(String code, String message) implements Control {
+        /** A malformed, unknown or out-of-order message. */
+        static final String PROTOCOL = "PROTOCOL";
+        /** No protocol version both sides speak. */
+        static final String UNSUPPORTED_VERSION = "UNSUPPORTED_VERSION";
+        /** The node did not authenticate in time. */
+        static final String AUTH_TIMEOUT = "AUTH_TIMEOUT";
+        /** A node with this id is already connected. */
+        static final String DUPLICATE_NODE = "DUPLICATE_NODE";
+        /** The node did not read its messages fast enough. */
+        static final String TOO_SLOW = "TOO_SLOW";
+
+        public Fault {
+            need(code, "ERROR", "code");
+            need(message, "ERROR", "message");
+        }
+    }
+
+    /** Accepting node to connecting node, first frame on a link: the challenge. */
+    record LinkHello(int version, String linkId, String nonce, int maxFrameSize) implements Control {
+        public LinkHello {
+            need(linkId, "LINK_HELLO", "linkId");
+            need(nonce, "LINK_HELLO", "nonce");
+        }
+    }
+
+    /** Connecting node to accepting node: the proof that it holds the link's ticket. */
+    record LinkAuth(int version, String linkId, String nodeId, String proof, int maxFrameSize) implements Control {
+        public LinkAuth {
+            need(linkId, "LINK_AUTH", "linkId");
+            need(nodeId, "LINK_AUTH", "nodeId");
+            need(proof, "LINK_AUTH", "proof");
+        }
+    }
+
+    /** Accepting node to connecting node: the link is open; binary frames follow. */
+    record LinkAccepted(String linkId) implements Control {
+        public LinkAccepted {
+            need(linkId, "LINK_ACCEPTED", "linkId");
+        }
+    }
+
+    /** Accepting node to connecting node: the proof was wrong; the connection is closed. */
+    record LinkDenied(String reason) implements Control {
+        public LinkDenied {
+            need(reason, "LINK_DENIED", "reason");
+        }
+    }
+
+    /** A node as the wire carries it. {@code joinedAt} is milliseconds since the epoch. */
+    record WireNode(String id, String name, String host, List<String> tasks, long joinedAt) {
+        public WireNode {
+            need(id, "node", "id");
+            need(name, "node", "name");
+            need(host, "node", "host");
+            tasks = tasks == null ? List.of() : List.copyOf(tasks);
+        }
+
+        static WireNode of(NodeInfo node) {
+            return new WireNode(node.id().value(), node.name(), node.host(), List.copyOf(node.tasks()),
+                    node.joinedAt().toEpochMilli());
+        }
+
+        /**
+         * Converts to the API's record.
+         *
+         * @throws IllegalArgumentException if a field breaks the API's rules
+         */
+        NodeInfo toInfo() {
+            return new NodeInfo(new NodeId(id), name, host, new HashSet<>(tasks), Instant.ofEpochMilli(joinedAt));
+        }
+    }
+
+    private static <T> T need(T value, String type, String field) {
+        if (value == null) {
+            throw new IllegalArgumentException(type + " without '" + field + "'");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,388 @@
+package io.cpcluster.core;
+
+import io.cpcluster.ClusterException;
+import io.cpcluster.DirectLink;
+import io.cpcluster.LinkClosedException;
+import io.cpcluster.LinkId;
+import io.cpcluster.LinkInfo;
+import io.cpcluster.NodeInfo;
+import io.cpcluster.ProtocolException;
+import io.cpcluster.RemoteTaskException;
+import io.cpcluster.TaskBinding;
+import io.cpcluster.spi.Transport;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * One end of an open direct link. One reader thread (virtual or platform, as configured) reads
+ * frames; calls from the peer run on virtual threads; writes from any thread go through one
+ * {@link FrameOutput}.
+ */
+final class Link implements DirectLink {
+    private static final System.Logger LOG = System.getLogger("io.cpcluster.link");
+    /** Messages held while no consumer is set; past this the reader waits, which holds the peer back. */
+    static final int MAX_EARLY_MESSAGES = 1024;
+    /** How long close() lets its CLOSE frame take before it closes the socket anyway. */
+    private static final long CLOSE_FRAME_MILLIS = 1000;
+
+    private final Node node;
+    private final LinkInfo info;
+    private final NodeInfo peer;
+    private final Transport.Connection connection;
+    private final FrameInput input;
+    private final FrameOutput output;
+    private final int maxFrameSize;
+    private final int peerMaxFrameSize;
+    private final ConcurrentHashMap<Long, Call<?>> calls = new ConcurrentHashMap<>();
+    private final AtomicLong correlations = new AtomicLong();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile String closeReason;
+    private Thread reader;
+
+    private final ReentrantLock messageLock = new ReentrantLock();
+    private final Condition consumerSet = messageLock.newCondition();
+    private final ArrayDeque<byte[]> early = new ArrayDeque<>();
+    private Consumer<byte[]> consumer;
+
+    /** A call this end made and is waiting for. */
+    private record Call<O>(String task, Class<O> type, CompletableFuture<O> future) {
+    }
+
+    Link(Node node, LinkInfo info, NodeInfo peer, Transport.Connection connection, FrameInput input,
+         FrameOutput output, int peerMaxFrameSize) {
+        this.node = node;
+        this.info = info;
+        this.peer = peer;
+        this.connection = connection;
+        this.input = input;
+        this.output = output;
+        this.maxFrameSize = node.config().maxFrameSize();
+        this.peerMaxFrameSize = peerMaxFrameSize;
+    }
+
+    void start() {
+        reader = Threads.start(node.config().linkReaders(), "cpcluster-link-" + info.id() + "-reader", this::read);
+    }
+
+    Thread reader() {
+        return reader;
+    }
+
+    @Override
+    public LinkId id() {
+        return info.id();
+    }
+
+    @Override
+    public NodeInfo peer() {
+        return peer;
+    }
+
+    @Override
+    public int port() {
+        return info.port();
+    }
+
+    @Override
+    public LinkInfo info() {
+        return info;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closed.get();
+    }
+
+    // ---------------------------------------------------------------- calls
+
+    @Override
+    public <O> CompletableFuture<O> call(String task, Object input, Class<O> resultType) {
+        TaskBinding.checkTaskName(task);
+        Objects.requireNonNull(resultType, "resultType");
+        Payloads.Encoded encoded = Payloads.encode(input);
+        byte[] name = LinkFrame.taskName(task);
+        checkSize(name.length + encoded.bytes().length, "the input of task '" + task + "'");
+        CompletableFuture<O> future = new CompletableFuture<>();
+        if (closed.get()) {
+            future.completeExceptionally(closedException(task));
+            return future;
+        }
+        long correlation = correlations.incrementAndGet();
+        calls.put(correlation, new Call<>(task, resultType, future));
+        if (closed.get()) {
+            // close() may have swept the calls before this one was added.
+            calls.remove(correlation);
+            future.completeExceptionally(closedException(task));
+            return future;
+        }
+        byte[] header = LinkFrame.header(LinkFrame.CALL, encoded.flags(), correlation, name);
+        try {
+            output.write(header, header.length, encoded.bytes(), 0, encoded.bytes().length);
+        } catch (IOException e) {
+            close("writing to the peer failed: " + e.getMessage(), false);
+        }
+        return future;
+    }
+
+    @Override
+    public void send(byte[] message) {
+        Objects.requireNonNull(message, "message");
+        checkSize(message.length, "a message");
+        if (closed.get()) {
+            throw closedException(null);
+        }
+        byte[] header = LinkFrame.header(LinkFrame.MESSAGE, LinkFrame.FLAG_RAW, 0, Bytes.EMPTY);
+        try {
+            output.write(header, header.length, message, 0, message.length);
+        } catch (IOException e) {
+            close("writing to the peer failed: " + e.getMessage(), false);
+            throw closedException(null);
+        }
+    }
+
+    private void checkSize(int bodyBytes, String what) {
+        long frame = (long) LinkFrame.HEADER_LENGTH + bodyBytes;
+        if (frame > peerMaxFrameSize) {
+            throw new IllegalArgumentException(what + " takes " + frame + " bytes, more than the " + peerMaxFrameSize
+                    + " bytes " + peer.label() + " accepts in one frame (its NodeConfig.maxFrameSize): send it in parts");
+        }
+    }
+
+    @Override
+    public void onMessage(Consumer<byte[]> consumer) {
+        Objects.requireNonNull(consumer, "consumer");
+        messageLock.lock();
+        try {
+            this.consumer = consumer;
+            byte[] waiting;
+            while ((waiting = early.poll()) != null) {
+                deliver(consumer, waiting);
+            }
+            consumerSet.signalAll();
+        } finally {
+            messageLock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    private void read() {
+        byte[] header = new byte[LinkFrame.HEADER_LENGTH];
+        try {
+            while (true) {
+                int length = input.readLength(LinkFrame.HEADER_LENGTH, maxFrameSize);
+                if (length < 0) {
+                    close("the peer closed the connection", false);
+                    return;
+                }
+                input.readFully(header, 0, LinkFrame.HEADER_LENGTH);
+                LinkFrame.Header parsed = LinkFrame.Header.parse(header, length);
+                String task = null;
+                if (parsed.nameLength() > 0) {
+                    byte[] name = new byte[parsed.nameLength()];
+                    input.readFully(name, 0, name.length);
+                    task = new String(name, StandardCharsets.UTF_8);
+                }
+                byte[] payload = new byte[length - LinkFrame.HEADER_LENGTH - parsed.nameLength()];
+                input.readFully(payload, 0, payload.length);
+                switch (parsed.kind()) {
+                    case LinkFrame.CALL -> node.serve(this, parsed.correlation(), task, parsed.flags(), payload);
+                    case LinkFrame.RESULT -> completed(parsed, payload);
+                    case LinkFrame.ERROR -> failed(parsed, payload);
+                    case LinkFrame.MESSAGE -> received(payload);
+                    case LinkFrame.CLOSE -> {
+                        close("closed by " + peer.label() + ": " + new String(payload, StandardCharsets.UTF_8), false);
+                        return;
+                    }
+                    default -> throw new ProtocolException("unknown link frame kind " + parsed.kind());
+                }
+            }
+        } catch (ProtocolException e) {
+            LOG.log(Level.WARNING, "closing link {0} to {1}: {2}", info.id(), peer.label(), e.getMessage());
+            close("protocol error: " + e.getMessage(), true);
+        } catch (IOException e) {
+            close(closed.get() ? closeReason : "connection lost: " + e.getMessage(), false);
+        }
+    }
+
+    private void completed(LinkFrame.Header header, byte[] payload) {
+        Call<?> call = calls.remove(header.correlation());
+        if (call != null) {
+            complete(call, header.flags(), payload);
+        }
+    }
+
+    private <O> void complete(Call<O> call, int flags, byte[] payload) {
+        O result;
+        try {
+            result = Payloads.decode(flags, payload, call.type());
+        } catch (IllegalArgumentException e) {
+            call.future().completeExceptionally(new ClusterException("the result of task '" + call.task() + "' from "
+                    + peer.label() + " could not be read: " + e.getMessage(), e));
+            return;
+        }
+        call.future().complete(result);
+    }
+
+    private void failed(LinkFrame.Header header, byte[] payload) {
+        Call<?> call = calls.remove(header.correlation());
+        if (call == null) {
+            return;
+        }
+        String type = "unknown";
+        String message;
+        try {
+            RemoteError error = Json.JSONB.fromJson(new String(payload, StandardCharsets.UTF_8), RemoteError.class);
+            type = Objects.requireNonNullElse(error.type(), type);
+            message = Objects.requireNonNullElse(error.message(), "");
+        } catch (RuntimeException e) {
+            message = new String(payload, StandardCharsets.UTF_8);
+        }
+        call.future().completeExceptionally(new RemoteTaskException(call.task(), peer.label(), type, message));
+    }
+
+    private void received(byte[] payload) {
+        messageLock.lock();
+        try {
+            while (consumer == null) {
+                if (early.size() < MAX_EARLY_MESSAGES) {
+                    early.add(payload);
+                    return;
+                }
+                consumerSet.awaitUninterruptibly();
+                if (closed.get()) {
+                    return;
+                }
+            }
+            deliver(consumer, payload);
+        } finally {
+            messageLock.unlock();
+        }
+    }
+
+    private void deliver(Consumer<byte[]> to, byte[] message) {
+        try {
+            to.accept(message);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "the message consumer of link " + info.id() + " failed", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- answering the peer's calls
+
+    /** Sends the result of one of the peer's calls. */
+    void respond(long correlation, String task, Object result) {
+        Payloads.Encoded encoded;
+        try {
+            encoded = Payloads.encode(result);
+            checkSize(encoded.bytes().length, "the result of task '" + task + "'");
+        } catch (IllegalArgumentException e) {
+            respondError(correlation, e);
+            return;
+        }
+        write(LinkFrame.RESULT, encoded.flags(), correlation, encoded.bytes());
+    }
+
+    /** Sends the failure of one of the peer's calls. */
+    void respondError(long correlation, Throwable error) {
+        String message = Objects.requireNonNullElse(error.getMessage(), "");
+        byte[] body = Json.JSONB.toJson(new RemoteError(error.getClass().getName(), message))
+                .getBytes(StandardCharsets.UTF_8);
+        if (LinkFrame.HEADER_LENGTH + body.length > peerMaxFrameSize) {
+            body = Json.JSONB.toJson(new RemoteError(error.getClass().getName(), message.substring(0, 1024) + "..."))
+                    .getBytes(StandardCharsets.UTF_8);
+        }
+        write(LinkFrame.ERROR, 0, correlation, body);
+    }
+
+    private void write(byte kind, int flags, long correlation, byte[] payload) {
+        if (closed.get()) {
+            return;
+        }
+        byte[] header = LinkFrame.header(kind, flags, correlation, Bytes.EMPTY);
+        try {
+            output.write(header, header.length, payload, 0, payload.length);
+        } catch (IOException e) {
+            close("writing to the peer failed: " + e.getMessage(), false);
+        }
+    }
+
+    /** The body of an ERROR frame. */
+    public record RemoteError(String type, String message) {
+    }
+
+    // ---------------------------------------------------------------- closing
+
+    @Override
+    public void close() {
+        close("closed by this node", true);
+    }
+
+    /**
+     * Closes the link once: tells the peer (when asked to and the connection still works), fails
+     * the calls in flight, and tells the node.
+     */
+    void close(String reason, boolean tellPeer) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        closeReason = reason;
+        if (tellPeer) {
+            // A peer that stopped reading must not hold close() up: the socket closes regardless.
+            var guard = node.schedule(this::closeConnection, CLOSE_FRAME_MILLIS, TimeUnit.MILLISECONDS);
+            byte[] header = LinkFrame.header(LinkFrame.CLOSE, 0, 0, Bytes.EMPTY);
+            byte[] why = reason.getBytes(StandardCharsets.UTF_8);
+            try {
+                output.write(header, header.length, why, 0, Math.min(why.length, 1024));
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "could not tell {0} that link {1} closed: {2}", peer.label(), info.id(), e);
+            }
+            guard.cancel(false);
+        }
+        closeConnection();
+        for (Long correlation : calls.keySet()) {
+            Call<?> call = calls.remove(correlation);
+            if (call != null) {
+                call.future().completeExceptionally(closedException(call.task()));
+            }
+        }
+        messageLock.lock();
+        try {
+            consumerSet.signalAll();
+        } finally {
+            messageLock.unlock();
+        }
+        node.linkClosed(this, reason);
+    }
+
+    private void closeConnection() {
+        try {
+            connection.close();
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "closing the connection of link " + info.id() + " failed", e);
+        }
+    }
+
+    private LinkClosedException closedException(String task) {
+        String what = task == null ? "" : " before task '" + task + "' answered";
+        return new LinkClosedException("link " + info.id() + " to " + peer.label() + " closed" + what + " ("
+                + closeReason + "): open a new link, or use ClusterNode.submit, which tries another node");
+    }
+
+    @Override
+    public String toString() {
+        return "DirectLink[" + info.id() + " to " + peer.label() + ", port " + info.port()
+                + (closed.get() ? ", closed: " + closeReason : "") + "]";
+    }
+}
