@@ -1,0 +1,89 @@
+package io.cpcluster.core;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A hand-driven client that speaks the wire protocol byte by byte, to send the master (or a
+ * link) what a real node never would.
+ */
+final class RawClient implements AutoCloseable {
+    private final Socket socket;
+    private final FrameInput input;
+    private final OutputStream output;
+
+    RawClient(InetSocketAddress address) throws IOException {
+        socket = new Socket(address.getAddress(), address.getPort());
+        socket.setSoTimeout(15_000);
+        input = new FrameInput(socket.getInputStream());
+        output = socket.getOutputStream();
+    }
+
+    /** Reads one control frame, or null at the end of the stream. */
+    Control read() throws IOException {
+        byte[] frame = input.readFrame(16 * 1024 * 1024);
+        return frame == null ? null : ControlCodec.decode(frame);
+    }
+
+    <T extends Control> T read(Class<T> type) throws IOException {
+        Control message = read();
+        if (!type.isInstance(message)) {
+            throw new AssertionError("expected " + type.getSimpleName() + ", got " + message);
+        }
+        return type.cast(message);
+    }
+
+    void send(Control message) throws IOException {
+        sendFrame(ControlCodec.encode(message));
+    }
+
+    void sendJson(String json) throws IOException {
+        sendFrame(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    void sendFrame(byte[] body) throws IOException {
+        byte[] length = new byte[4];
+        Bytes.putInt(length, 0, body.length);
+        output.write(length);
+        output.write(body);
+        output.flush();
+    }
+
+    void sendRaw(byte[] bytes) throws IOException {
+        output.write(bytes);
+        output.flush();
+    }
+
+    /**
+     * Reads until the other side closes the connection (a read returns the end of the stream or
+     * fails), skipping whatever frames come first; fails if it stays open for 15 s.
+     *
+     * @return the last control message seen before the end, or null
+     */
+    Control awaitClosed() throws IOException {
+        Control last = null;
+        try {
+            while (true) {
+                Control message = read();
+                if (message == null) {
+                    return last;
+                }
+                last = message;
+            }
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("the connection is still open after 15 s");
+        } catch (IOException e) {
+            // reset: the other side is gone
+            return last;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
