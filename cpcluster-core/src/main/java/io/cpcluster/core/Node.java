@@ -687,8 +687,12 @@ final class Node implements ClusterNode {
         LOG.log(Level.INFO, "node {0} closed", self.label());
     }
 
-    /** Stops the node's own threads. */
+    /**
+     * Stops the node's own threads. Handlers still running are interrupted: their links are
+     * closed, so no answer of theirs could reach the caller any more.
+     */
     private void shutdown() {
+        handlers.shutdownNow();
         Threads.shutdown(handlers, CLOSE_TIMEOUT);
         timer.shutdownNow();
         events.close(CLOSE_TIMEOUT);
