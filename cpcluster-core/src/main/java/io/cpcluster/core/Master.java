@@ -30,6 +30,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -95,7 +96,7 @@ final class Master implements ClusterMaster {
         this.ports = ports;
         this.joinInfo = joinInfo;
         this.throttle = new AuthThrottle(config.authFailureDelay());
-        this.acceptor = Threads.startVirtual("cpcluster-master-accept-" + listener.localAddress(), this::accept);
+        this.acceptor = Threads.startVirtual("cpcluster-master-accept-" + Addresses.text(listener.localAddress()), this::accept);
     }
 
     /** Binds, settles the token, writes the join file, and starts accepting nodes. */
@@ -107,7 +108,7 @@ final class Master implements ClusterMaster {
         try {
             listener = config.transport().listen(config.address());
         } catch (IOException e) {
-            throw new ClusterException("the master could not listen on " + config.address() + ": " + e.getMessage()
+            throw new ClusterException("the master could not listen on " + Addresses.text(config.address()) + ": " + e.getMessage()
                     + "; is another master (or program) using that port? Choose another with MasterConfig.port", e);
         }
         try {
@@ -116,7 +117,7 @@ final class Master implements ClusterMaster {
                     bound.getPort());
             config.joinFile().ifPresent(file -> JoinFiles.write(file, join));
             Master master = new Master(config, listener, tokens, ports, join);
-            LOG.log(Level.INFO, "master listening on {0}, link ports {1}{2}", bound, config.portRange(),
+            LOG.log(Level.INFO, "master listening on {0}, link ports {1}{2}", Addresses.text(bound), config.portRange(),
                     config.joinFile().map(f -> ", join file " + f.toAbsolutePath()).orElse(""));
             return master;
         } catch (RuntimeException e) {
@@ -214,7 +215,7 @@ final class Master implements ClusterMaster {
             authFailures.incrementAndGet();
             InetAddress from = session.remote().getAddress();
             LOG.log(Level.WARNING, "refused a node named ''{0}'' from {1}: its token proof is wrong",
-                    printable(auth.name()), session.remote());
+                    printable(auth.name()), Addresses.text(session.remote()));
             session.pause(throttle.failed(from));
             session.sendAndClose(new Control.AuthFailed("the master refused this node's token proof: the node does"
                     + " not hold the master's token. Give it the join.json the master wrote, or set"
@@ -224,7 +225,8 @@ final class Master implements ClusterMaster {
         throttle.succeeded(session.remote().getAddress());
         String host = auth.advertisedHost() != null ? auth.advertisedHost()
                 : session.remote().getAddress().getHostAddress();
-        NodeInfo node = new NodeInfo(id, auth.name(), host, tasks, Instant.now());
+        // Milliseconds, as the wire carries them, so that every node sees the same NodeInfo.
+        NodeInfo node = new NodeInfo(id, auth.name(), host, tasks, Instant.now().truncatedTo(ChronoUnit.MILLIS));
         lock.lock();
         try {
             if (closed) {
@@ -250,7 +252,7 @@ final class Master implements ClusterMaster {
             lock.unlock();
         }
         nodesAuthenticated.incrementAndGet();
-        LOG.log(Level.INFO, "node {0} joined from {1}, serving {2}", node.label(), session.remote(), node.tasks());
+        LOG.log(Level.INFO, "node {0} joined from {1}, serving {2}", node.label(), Addresses.text(session.remote()), node.tasks());
         events.publish(new NodeJoined(node));
         return true;
     }
@@ -641,7 +643,7 @@ final class Master implements ClusterMaster {
         Threads.shutdown(sessionThreads, CLOSE_TIMEOUT);
         timer.shutdownNow();
         events.close(CLOSE_TIMEOUT);
-        LOG.log(Level.INFO, "master on {0} closed", listener.localAddress());
+        LOG.log(Level.INFO, "master on {0} closed", Addresses.text(listener.localAddress()));
     }
 
     private static void closeQuietly(java.io.Closeable closeable) {
@@ -654,6 +656,6 @@ final class Master implements ClusterMaster {
 
     @Override
     public String toString() {
-        return "ClusterMaster[" + listener.localAddress() + "]";
+        return "ClusterMaster[" + Addresses.text(listener.localAddress()) + "]";
     }
 }

@@ -126,7 +126,7 @@ final class Node implements ClusterNode {
             try {
                 connection = transport.connect(address, config.connectTimeout());
             } catch (IOException e) {
-                failures.add(address + ": " + e.getMessage());
+                failures.add(Addresses.text(address) + ": " + e.getMessage());
                 continue;
             }
             handshake(address, connection);
@@ -148,7 +148,7 @@ final class Node implements ClusterNode {
             Control.Hello hello = ControlCodec.decode(required(input, MAX_HANDSHAKE_FRAME, "HELLO"),
                     Control.Hello.class, "from the master");
             if (hello.version() < Control.MIN_VERSION) {
-                throw new ProtocolException("the master at " + address + " speaks protocol version " + hello.version()
+                throw new ProtocolException("the master at " + Addresses.text(address) + " speaks protocol version " + hello.version()
                         + ", older than this node's oldest (" + Control.MIN_VERSION + "): upgrade the master");
             }
             byte[] nonce = base64(hello.nonce(), "HELLO nonce");
@@ -157,7 +157,7 @@ final class Node implements ClusterNode {
                     config.advertisedHost().orElse(null))));
             switch (ControlCodec.decode(required(input, MAX_FROM_MASTER, "AUTH_OK"))) {
                 case Control.AuthOk ok -> self = info(ok.node());
-                case Control.AuthFailed failed -> throw new AuthenticationException("the master at " + address
+                case Control.AuthFailed failed -> throw new AuthenticationException("the master at " + Addresses.text(address)
                         + " refused this node: " + failed.reason());
                 case Control.Fault fault -> throw fault(address, fault);
                 case Control other -> throw new ProtocolException("expected AUTH_OK from the master, got "
@@ -180,13 +180,13 @@ final class Node implements ClusterNode {
             master = connected;
             connected.reader = Threads.startVirtual("cpcluster-node-" + config.name() + "-master",
                     () -> readMaster(connected));
-            LOG.log(Level.INFO, "node {0} joined the master at {1}", self.label(), address);
+            LOG.log(Level.INFO, "node {0} joined the master at {1}", self.label(), Addresses.text(address));
         } catch (IOException e) {
             closeQuietly(connection);
             throw new MasterUnavailableException(timedOut.get()
-                    ? "the master at " + address + " did not complete the handshake within "
+                    ? "the master at " + Addresses.text(address) + " did not complete the handshake within "
                             + config.connectTimeout().toMillis() + " ms"
-                    : "lost the connection to the master at " + address + " while joining: " + e.getMessage(), e);
+                    : "lost the connection to the master at " + Addresses.text(address) + " while joining: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             closeQuietly(connection);
             throw e;
@@ -212,7 +212,7 @@ final class Node implements ClusterNode {
     }
 
     private static ClusterException fault(InetSocketAddress address, Control.Fault fault) {
-        String message = "the master at " + address + " refused this node: " + fault.code() + ": " + fault.message();
+        String message = "the master at " + Addresses.text(address) + " refused this node: " + fault.code() + ": " + fault.message();
         return fault.code().equals(Control.Fault.PROTOCOL) || fault.code().equals(Control.Fault.UNSUPPORTED_VERSION)
                 ? new ProtocolException(message) : new ClusterException(message);
     }
@@ -246,7 +246,7 @@ final class Node implements ClusterNode {
                 onMaster(ControlCodec.decode(frame));
             }
         } catch (ProtocolException e) {
-            LOG.log(Level.WARNING, "closing the connection to the master at {0}: {1}", connection.address,
+            LOG.log(Level.WARNING, "closing the connection to the master at {0}: {1}", Addresses.text(connection.address),
                     e.getMessage());
             masterLost(connection, "protocol error: " + e.getMessage());
         } catch (IOException e) {
@@ -300,7 +300,7 @@ final class Node implements ClusterNode {
         if (closed.get()) {
             return;
         }
-        LOG.log(Level.WARNING, "node {0} lost the master at {1}: {2}", self.label(), connection.address, reason);
+        LOG.log(Level.WARNING, "node {0} lost the master at {1}: {2}", self.label(), Addresses.text(connection.address), reason);
         for (PendingLink pending : List.copyOf(requests.values())) {
             requests.remove(pending.requestId);
             pending.fail(masterUnavailable());

@@ -49,7 +49,7 @@ public final class TcpTransport implements Transport {
             return new TcpConnection(socket);
         } catch (SocketTimeoutException e) {
             socket.close();
-            throw new SocketTimeoutException("no connection to " + address + " within " + timeout.toMillis() + " ms");
+            throw new SocketTimeoutException("no connection to " + Addresses.text(address) + " within " + timeout.toMillis() + " ms");
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;

@@ -1,0 +1,119 @@
+package io.cpcluster.core;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cpcluster.ClusterException;
+import io.cpcluster.ClusterNode;
+import io.cpcluster.DirectLink;
+import io.cpcluster.LinkClosed;
+import io.cpcluster.PortRange;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The accepting end of a link takes exactly one connection: the one that proves the ticket.
+ * Anyone else is refused while it keeps waiting, and if no one proves it in time, the port
+ * goes back to the master.
+ */
+class LinkHandshakeTest {
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    private final PortRange range = TestPorts.range(3);
+    private final TestCluster cluster = new TestCluster(range,
+            master -> master.ticketTimeout(Duration.ofMillis(1500)));
+
+    @AfterEach
+    void close() {
+        cluster.close();
+    }
+
+    private static boolean inRange(PortRange range, InetSocketAddress address) {
+        return range.contains(address.getPort());
+    }
+
+    @Test
+    void aWrongProofIsRefusedAndTheAcceptorWaitsForTheRealInitiator() throws Exception {
+        TappedTransport slow = new TappedTransport(address -> inRange(range, address));
+        ClusterNode a = cluster.node("a", b -> b.transport(slow));
+        ClusterNode b = cluster.node("b", builder -> builder.handle("echo", String.class, s -> s));
+
+        CompletableFuture<DirectLink> pending = a.connectAsync(b.self().id());
+        slow.waitingAtGate.await();
+        int port = cluster.master.stats().portsInUse().get("127.0.0.1").first();
+
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try (RawClient impostor = new RawClient(new InetSocketAddress("127.0.0.1", port))) {
+                Control.LinkHello hello = impostor.read(Control.LinkHello.class);
+                impostor.send(new Control.LinkAuth(1, hello.linkId(), a.self().id().value(),
+                        Secrets.base64(Secrets.proof(Secrets.newSecret(), Secrets.fromBase64(hello.nonce()))),
+                        1 << 20));
+                Control.LinkDenied denied = impostor.read(Control.LinkDenied.class);
+                assertTrue(denied.reason().contains("wrong ticket proof"), denied.reason());
+                assertEquals(null, impostor.read());
+            }
+        }
+        try (RawClient garbage = new RawClient(new InetSocketAddress("127.0.0.1", port))) {
+            garbage.read(Control.LinkHello.class);
+            garbage.sendRaw(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+            garbage.awaitClosed();
+        }
+
+        slow.open();
+        DirectLink link = pending.get();
+        assertEquals(port, link.port());
+        assertEquals("through", link.call("echo", "through", String.class).join());
+        link.close();
+        await().atMost(WAIT).until(() -> cluster.master.stats().portsInUseCount() == 0);
+    }
+
+    @Test
+    void anInitiatorThatNeverComesLetsTheTicketExpireAndThePortGoBack() throws Exception {
+        TappedTransport never = new TappedTransport(address -> inRange(range, address));
+        ClusterNode a = cluster.node("a", b -> b.transport(never).linkTimeout(Duration.ofSeconds(30)));
+        ClusterNode b = cluster.node("b");
+
+        CompletableFuture<DirectLink> pending = a.connectAsync(b.self().id());
+        never.waitingAtGate.await();
+        assertEquals(1, cluster.master.stats().portsInUseCount());
+
+        await().atMost(WAIT).until(() -> cluster.master.stats().portsInUseCount() == 0);
+        CompletionException failure = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
+                pending::join);
+        ClusterException cause = assertInstanceOf(ClusterException.class, failure.getCause());
+        assertTrue(cause.getMessage().contains("did not connect within 1500 ms"), cause.getMessage());
+        never.open();
+        assertTrue(b.links().isEmpty());
+        assertTrue(a.links().isEmpty());
+    }
+
+    @Test
+    void aPeerThatSendsGarbageOnAnOpenLinkLosesTheLinkAndNothingElse() throws Exception {
+        TappedTransport tapped = new TappedTransport();
+        ClusterNode a = cluster.node("a", b -> b.transport(tapped));
+        ClusterNode b = cluster.node("b", builder -> builder.handle("echo", String.class, s -> s));
+        DirectLink link = a.connect(b.self().id());
+        await().atMost(WAIT).until(() -> b.links().size() == 1);
+
+        var raw = tapped.dialed.stream().filter(c -> inRange(range, c.remoteAddress())).findFirst().orElseThrow();
+        raw.output().write(new byte[] {0, 0, 0, 12, 99, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1});
+        raw.output().flush();
+
+        await().atMost(WAIT).until(() -> !link.isOpen() && b.links().isEmpty());
+        List<LinkClosed> closed = cluster.events(b, LinkClosed.class);
+        await().atMost(WAIT).until(() -> cluster.events(b, LinkClosed.class).size() == 1);
+        assertTrue(cluster.events(b, LinkClosed.class).getFirst().reason().contains("unknown link frame kind 99"),
+                closed.toString());
+        await().atMost(WAIT).until(() -> cluster.master.stats().portsInUseCount() == 0);
+
+        try (DirectLink again = a.connect(b.self().id())) {
+            assertEquals("fine", again.call("echo", "fine", String.class).join());
+        }
+    }
+}
