@@ -10,9 +10,6 @@ module io.cpcluster.core {
     requires jakarta.json.bind;
     requires org.eclipse.yasson;
 
-    // Yasson binds the protocol's control messages, which are records in this package.
-    opens io.cpcluster.core to org.eclipse.yasson;
-
     provides io.cpcluster.spi.ClusterProvider with io.cpcluster.core.CoreClusterProvider;
     provides io.cpcluster.spi.Transport with io.cpcluster.core.TcpTransport;
     provides io.cpcluster.spi.TokenStore.Provider

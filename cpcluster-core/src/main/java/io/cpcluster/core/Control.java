@@ -2,45 +2,19 @@ package io.cpcluster.core;
 
 import io.cpcluster.NodeId;
 import io.cpcluster.NodeInfo;
-import jakarta.json.bind.annotation.JsonbSubtype;
-import jakarta.json.bind.annotation.JsonbTypeInfo;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 
 /**
  * The control messages: every frame between a node and the master, and the handshake frames
- * that open a direct link. Each is a JSON object whose {@code "type"} names it; docs/PROTOCOL.md
- * describes every field, who sends what, and when.
+ * that open a direct link. Each is a JSON object whose {@code "type"} names it ({@link
+ * ControlCodec} maps records to JSON and back); docs/PROTOCOL.md describes every field, who sends
+ * what, and when.
  *
  * <p>Records check their required fields, so a message that decodes is well formed; whether it
  * is allowed now is for the receiver to decide.
  */
-@JsonbTypeInfo(key = "type", value = {
-        @JsonbSubtype(alias = "HELLO", type = Control.Hello.class),
-        @JsonbSubtype(alias = "AUTH", type = Control.Auth.class),
-        @JsonbSubtype(alias = "AUTH_OK", type = Control.AuthOk.class),
-        @JsonbSubtype(alias = "AUTH_FAILED", type = Control.AuthFailed.class),
-        @JsonbSubtype(alias = "NODES", type = Control.NodeList.class),
-        @JsonbSubtype(alias = "NODE_JOINED", type = Control.NodeJoin.class),
-        @JsonbSubtype(alias = "NODE_UPDATED", type = Control.NodeUpdate.class),
-        @JsonbSubtype(alias = "NODE_LEFT", type = Control.NodeLeave.class),
-        @JsonbSubtype(alias = "TASKS", type = Control.Tasks.class),
-        @JsonbSubtype(alias = "LINK_REQUEST", type = Control.LinkRequest.class),
-        @JsonbSubtype(alias = "LINK_OFFER", type = Control.LinkOffer.class),
-        @JsonbSubtype(alias = "LINK_READY", type = Control.LinkReady.class),
-        @JsonbSubtype(alias = "LINK_BIND_FAILED", type = Control.LinkBindFailed.class),
-        @JsonbSubtype(alias = "LINK_ASSIGNED", type = Control.LinkAssigned.class),
-        @JsonbSubtype(alias = "LINK_REJECTED", type = Control.LinkRejected.class),
-        @JsonbSubtype(alias = "LINK_UP", type = Control.LinkUp.class),
-        @JsonbSubtype(alias = "LINK_CLOSED", type = Control.LinkDown.class),
-        @JsonbSubtype(alias = "BYE", type = Control.Bye.class),
-        @JsonbSubtype(alias = "ERROR", type = Control.Fault.class),
-        @JsonbSubtype(alias = "LINK_HELLO", type = Control.LinkHello.class),
-        @JsonbSubtype(alias = "LINK_AUTH", type = Control.LinkAuth.class),
-        @JsonbSubtype(alias = "LINK_ACCEPTED", type = Control.LinkAccepted.class),
-        @JsonbSubtype(alias = "LINK_DENIED", type = Control.LinkDenied.class)
-})
 sealed interface Control {
     /** The protocol version this implementation speaks. */
     int VERSION = 1;

@@ -6,6 +6,8 @@ import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonGenerator;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -83,7 +85,7 @@ final class JoinFiles {
                             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
                     : Files.createTempFile(dir, ".join-", ".tmp");
             try {
-                Files.writeString(temp, Json.JSONB.toJson(fields) + "\n", StandardCharsets.UTF_8);
+                Files.write(temp, json(fields));
                 try {
                     Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } catch (AtomicMoveNotSupportedException e) {
@@ -98,6 +100,17 @@ final class JoinFiles {
         }
     }
 
+    private static byte[] json(Map<String, String> fields) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JsonGenerator json = Json.JSONP.createGenerator(bytes)) {
+            json.writeStartObject();
+            fields.forEach(json::write);
+            json.writeEnd();
+        }
+        bytes.write('\n');
+        return bytes.toByteArray();
+    }
+
     private static JsonObject parse(Path file) {
         String text;
         try {
@@ -109,11 +122,7 @@ final class JoinFiles {
             throw new ClusterException("could not read join file " + file.toAbsolutePath() + ": " + e, e);
         }
         try {
-            JsonObject json = Json.JSONB.fromJson(text, JsonObject.class);
-            if (json == null) {
-                throw new IllegalArgumentException("it holds null");
-            }
-            return json;
+            return ControlCodec.parse(text.getBytes(StandardCharsets.UTF_8));
         } catch (RuntimeException e) {
             throw new ClusterException("join file " + file.toAbsolutePath() + " is not a JSON object: "
                     + ControlCodec.rootMessage(e), e);

@@ -2,15 +2,18 @@ package io.cpcluster.core;
 
 import jakarta.json.bind.Jsonb;
 import jakarta.json.bind.JsonbConfig;
+import jakarta.json.spi.JsonProvider;
 import org.eclipse.yasson.JsonBindingProvider;
 
 /**
- * The one JSON-B instance: it binds control messages and task inputs and results. Building one
- * is expensive and using one is thread-safe, so it is shared.
+ * The JSON machinery, built once and shared (building is expensive, using is thread-safe):
+ * JSON-B binds task inputs and results; JSON-P reads and writes control messages and join files.
  */
 final class Json {
     /** Yasson, named directly so that no class loader setup can hide it. */
     static final Jsonb JSONB = new JsonBindingProvider().create().withConfig(new JsonbConfig()).build();
+    /** The JSON-P provider (Parsson), looked up once: each lookup is a ServiceLoader scan. */
+    static final JsonProvider JSONP = JsonProvider.provider();
 
     private Json() {
     }

@@ -240,16 +240,8 @@ final class Link implements DirectLink {
         if (call == null) {
             return;
         }
-        String type = "unknown";
-        String message;
-        try {
-            RemoteError error = Json.JSONB.fromJson(new String(payload, StandardCharsets.UTF_8), RemoteError.class);
-            type = Objects.requireNonNullElse(error.type(), type);
-            message = Objects.requireNonNullElse(error.message(), "");
-        } catch (RuntimeException e) {
-            message = new String(payload, StandardCharsets.UTF_8);
-        }
-        call.future().completeExceptionally(new RemoteTaskException(call.task(), peer.label(), type, message));
+        String[] error = ControlCodec.decodeError(payload);
+        call.future().completeExceptionally(new RemoteTaskException(call.task(), peer.label(), error[0], error[1]));
     }
 
     private void received(byte[] payload) {
@@ -297,11 +289,9 @@ final class Link implements DirectLink {
     /** Sends the failure of one of the peer's calls. */
     void respondError(long correlation, Throwable error) {
         String message = Objects.requireNonNullElse(error.getMessage(), "");
-        byte[] body = Json.JSONB.toJson(new RemoteError(error.getClass().getName(), message))
-                .getBytes(StandardCharsets.UTF_8);
+        byte[] body = ControlCodec.encodeError(error.getClass().getName(), message);
         if (LinkFrame.HEADER_LENGTH + body.length > peerMaxFrameSize) {
-            body = Json.JSONB.toJson(new RemoteError(error.getClass().getName(), message.substring(0, 1024) + "..."))
-                    .getBytes(StandardCharsets.UTF_8);
+            body = ControlCodec.encodeError(error.getClass().getName(), message.substring(0, 1024) + "...");
         }
         write(LinkFrame.ERROR, 0, correlation, body);
     }
@@ -316,10 +306,6 @@ final class Link implements DirectLink {
         } catch (IOException e) {
             close("writing to the peer failed: " + e.getMessage(), false);
         }
-    }
-
-    /** The body of an ERROR frame. */
-    public record RemoteError(String type, String message) {
     }
 
     // ---------------------------------------------------------------- closing

@@ -289,7 +289,7 @@ final class Master implements ClusterMaster {
             case Control.LinkBindFailed m -> linkBindFailed(session, m);
             case Control.LinkUp m -> linkUp(session, m);
             case Control.LinkDown m -> linkDown(session, m);
-            case Control.Bye m -> session.close("closed by the node: " + m.reason());
+            case Control.Bye m -> session.close(m.reason());
             default -> throw new ProtocolException(ControlCodec.wireType(message.getClass())
                     + " is not a message a node sends to the master");
         }
@@ -346,7 +346,7 @@ final class Master implements ClusterMaster {
                 return;
             }
             hosts.add(host);
-            Brokered link = new Brokered(new LinkId(HexFormat.of().formatHex(Secrets.randomBytes(12))), session,
+            Brokered link = new Brokered(new LinkId(HexFormat.of().formatHex(Secrets.randomBytes(8))), session,
                     acceptor, request.requestId(), host, port, Secrets.newSecret());
             links.put(link.id, link);
             linksBrokered.incrementAndGet();
@@ -472,7 +472,7 @@ final class Master implements ClusterMaster {
             if (link == null || !link.involves(session)) {
                 return;
             }
-            close(link, session.node().label() + " closed it: " + down.reason(), session, published);
+            close(link, "closed by " + session.node().label() + ": " + down.reason(), session, published);
         } finally {
             lock.unlock();
         }

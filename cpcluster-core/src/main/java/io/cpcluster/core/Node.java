@@ -674,10 +674,10 @@ final class Node implements ClusterNode {
         requests.clear();
         List.copyOf(dialing.values()).forEach(pending -> pending.fail(closing));
         List<Link> open = List.copyOf(links.values());
-        open.forEach(link -> link.close("closed by " + self.label() + ": it is leaving the cluster", true));
+        open.forEach(link -> link.close("its node is leaving the cluster", true));
         MasterConnection connection = master;
         if (connection != null) {
-            tellMaster(new Control.Bye("the node is closing"));
+            tellMaster(new Control.Bye("the node closed"));
             master = null;
             connection.close();
             Threads.join(connection.reader, CLOSE_TIMEOUT);

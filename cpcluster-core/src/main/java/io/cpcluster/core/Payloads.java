@@ -32,8 +32,8 @@ final class Payloads {
             return new Encoded(0, Json.JSONB.toJson(value).getBytes(StandardCharsets.UTF_8));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("a " + value.getClass().getName() + " cannot be sent as JSON: "
-                    + ControlCodec.rootMessage(e) + " (JSON-B binds public classes and records with public"
-                    + " accessors; in a named module, open the package to org.eclipse.yasson)", e);
+                    + ControlCodec.rootMessage(e) + " (JSON-B binds public classes and records; on the module path, their"
+                    + " package must be exported)", e);
         }
     }
 

@@ -7,6 +7,8 @@ import io.cpcluster.NoSuchNodeException;
 import io.cpcluster.NodeId;
 import io.cpcluster.NodeInfo;
 import io.cpcluster.TaskBinding;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -87,8 +89,15 @@ final class Submitter {
         if (candidates.isEmpty()) {
             return null;
         }
-        int least = candidates.stream().mapToInt(this::load).min().orElseThrow();
-        List<NodeInfo> idlest = candidates.stream().filter(n -> load(n) == least).toList();
+        // One reading of each load: they change under our feet as other submits come and go.
+        int[] loads = candidates.stream().mapToInt(this::load).toArray();
+        int least = Arrays.stream(loads).min().orElseThrow();
+        List<NodeInfo> idlest = new ArrayList<>();
+        for (int i = 0; i < loads.length; i++) {
+            if (loads[i] == least) {
+                idlest.add(candidates.get(i));
+            }
+        }
         return idlest.get(Math.floorMod(turn.getAndIncrement(), idlest.size()));
     }
 
