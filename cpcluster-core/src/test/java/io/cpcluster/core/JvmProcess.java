@@ -15,19 +15,19 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-/** A JVM started by a test with this test's class path; its output is collected line by line. */
-final class JvmProcess implements AutoCloseable {
+/**
+ * A JVM started by a test, with this JVM's java; its output (stdout and stderr together) is
+ * collected line by line. Shared with other modules' tests through core's test jar.
+ */
+public final class JvmProcess implements AutoCloseable {
     private final Process process;
     private final List<String> lines = new CopyOnWriteArrayList<>();
 
-    JvmProcess(Class<?> main, Map<String, String> environment, String... args) throws IOException {
+    private JvmProcess(List<String> javaArgs, Path directory, Map<String, String> environment) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(main.getName());
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        command.addAll(javaArgs);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).directory(directory.toFile());
         builder.environment().putAll(environment);
         process = builder.start();
         Thread.ofVirtual().name("jvm-process-output").start(() -> {
@@ -43,8 +43,21 @@ final class JvmProcess implements AutoCloseable {
         });
     }
 
+    /** Runs {@code java <javaArgs>} in a directory, with extra environment variables. */
+    public static JvmProcess java(Path directory, Map<String, String> environment, List<String> javaArgs)
+            throws IOException {
+        return new JvmProcess(javaArgs, directory, environment);
+    }
+
+    /** Runs a main class on this test's class path. */
+    public static JvmProcess main(Class<?> main, Map<String, String> environment, String... args) throws IOException {
+        List<String> javaArgs = new ArrayList<>(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        javaArgs.addAll(List.of(args));
+        return new JvmProcess(javaArgs, Path.of("."), environment);
+    }
+
     /** Waits for a line that starts with {@code prefix} and returns the rest of it. */
-    String awaitLine(String prefix, Duration timeout) {
+    public String awaitLine(String prefix, Duration timeout) {
         await().atMost(timeout).until(() -> find(prefix).isPresent() || !process.isAlive());
         return find(prefix).orElseThrow(() -> new AssertionError("the process ended without printing '" + prefix
                 + "'; it printed:\n" + String.join("\n", lines)));
@@ -55,12 +68,32 @@ final class JvmProcess implements AutoCloseable {
                 .findFirst();
     }
 
-    List<String> lines() {
+    /** Everything it printed so far. */
+    public List<String> lines() {
         return List.copyOf(lines);
     }
 
+    /** Everything it printed so far, as one text. */
+    public String output() {
+        return String.join("\n", lines);
+    }
+
+    /** Waits for it to exit on its own and returns its exit code. */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("the process did not exit within " + timeout + "; it printed:\n" + output());
+        }
+        return process.exitValue();
+    }
+
+    /** Asks it to stop with SIGTERM (its shutdown hooks run) and waits for it to exit. */
+    public int stop(Duration timeout) throws InterruptedException {
+        process.destroy();
+        return awaitExit(timeout);
+    }
+
     /** Kills it with SIGKILL: no shutdown hook, no goodbye. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
     }

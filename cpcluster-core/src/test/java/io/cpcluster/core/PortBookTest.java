@@ -91,7 +91,7 @@ class PortBookTest {
         cluster(TestPorts.range(5));
         ClusterNode a = cluster.node("a");
         InetSocketAddress master = cluster.master.address();
-        try (JvmProcess process = new JvmProcess(NodeProcess.class,
+        try (JvmProcess process = JvmProcess.main(NodeProcess.class,
                 Map.of("CPCLUSTER_TOKEN", cluster.master.joinInfo().token()),
                 master.getHostString(), Integer.toString(master.getPort()), "doomed")) {
             NodeId doomed = NodeId.of(process.awaitLine("READY ", WAIT));

@@ -12,9 +12,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Port ranges for tests that cannot collide: each call hands out a block no other test in this
  * JVM gets, below the kernel's ephemeral range (32768 and up on Linux) so that no outgoing
- * connection takes one of its ports, and checked free on the given hosts.
+ * connection takes one of its ports, and checked free on the given hosts. Shared with other
+ * modules' tests through core's test jar.
  */
-final class TestPorts {
+public final class TestPorts {
     private static final int FIRST = 21000;
     private static final int LAST = 32000;
     private static final AtomicInteger NEXT = new AtomicInteger(FIRST);
@@ -23,12 +24,12 @@ final class TestPorts {
     }
 
     /** A range of {@code size} ports, free on 127.0.0.1. */
-    static PortRange range(int size) {
+    public static PortRange range(int size) {
         return range(size, "127.0.0.1");
     }
 
     /** A range of {@code size} ports, free on every given host. */
-    static PortRange range(int size, String... hosts) {
+    public static PortRange range(int size, String... hosts) {
         while (true) {
             int first = NEXT.getAndAdd(size);
             if (first + size - 1 > LAST) {
