@@ -2,6 +2,7 @@ package io.cpcluster;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -89,6 +90,14 @@ public interface ClusterNode extends AutoCloseable {
      * @return a snapshot of the open links
      */
     List<DirectLink> links();
+
+    /**
+     * Returns one of this node's open links, for example the one a {@link LinkOpened} event names.
+     *
+     * @param id the link's id
+     * @return the link, or empty if this node has no open link with that id
+     */
+    Optional<DirectLink> link(LinkId id);
 
     /**
      * Serves a task: calls for it, over any link, run the handler. Replaces an earlier handler for

@@ -34,6 +34,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -656,6 +657,12 @@ final class Node implements ClusterNode {
         return links.values().stream().filter(Link::isOpen)
                 .sorted(Comparator.comparing((Link link) -> link.info().openedAt())).map(DirectLink.class::cast)
                 .toList();
+    }
+
+    @Override
+    public Optional<DirectLink> link(LinkId id) {
+        Objects.requireNonNull(id, "id");
+        return Optional.ofNullable(links.get(id)).filter(Link::isOpen).map(DirectLink.class::cast);
     }
 
     @Override
