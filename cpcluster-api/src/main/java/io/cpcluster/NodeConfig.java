@@ -67,11 +67,7 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
      *         positive, or a size is out of range
      */
     public NodeConfig {
-        Objects.requireNonNull(name, "name");
-        if (name.isBlank() || name.length() > MAX_NAME_LENGTH || name.chars().anyMatch(Character::isISOControl)) {
-            throw new IllegalArgumentException("a node name is 1 to " + MAX_NAME_LENGTH
-                    + " characters without control characters, not '" + Ids.printable(name) + "'");
-        }
+        checkName(name);
         masters = List.copyOf(Objects.requireNonNull(masters, "masters"));
         Objects.requireNonNull(token, "token");
         Objects.requireNonNull(joinFile, "joinFile");
@@ -92,6 +88,23 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
             copy.put(task, binding);
         });
         tasks = Collections.unmodifiableMap(copy);
+    }
+
+    /**
+     * Checks a node name.
+     *
+     * @param name the name
+     * @return the name
+     * @throws IllegalArgumentException if it is blank, longer than {@value #MAX_NAME_LENGTH}
+     *         characters, or has control characters
+     */
+    public static String checkName(String name) {
+        Objects.requireNonNull(name, "name");
+        if (name.isBlank() || name.length() > MAX_NAME_LENGTH || name.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("a node name is 1 to " + MAX_NAME_LENGTH
+                    + " characters without control characters, not '" + Ids.printable(name) + "'");
+        }
+        return name;
     }
 
     /**
@@ -161,7 +174,7 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
          * @return this builder
          */
         public Builder name(String name) {
-            this.name = Objects.requireNonNull(name, "name");
+            this.name = checkName(name);
             return this;
         }
 

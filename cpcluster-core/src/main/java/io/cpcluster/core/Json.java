@@ -7,14 +7,22 @@ import org.eclipse.yasson.JsonBindingProvider;
 
 /**
  * The JSON machinery, built once and shared (building is expensive, using is thread-safe):
- * JSON-B binds task inputs and results; JSON-P reads and writes control messages and join files.
+ * JSON-P reads and writes control messages and join files; JSON-B binds task inputs and results.
  */
 final class Json {
-    /** Yasson, named directly so that no class loader setup can hide it. */
-    static final Jsonb JSONB = new JsonBindingProvider().create().withConfig(new JsonbConfig()).build();
     /** The JSON-P provider (Parsson), looked up once: each lookup is a ServiceLoader scan. */
     static final JsonProvider JSONP = JsonProvider.provider();
 
     private Json() {
+    }
+
+    /** JSON-B (Yasson), built on first use: a node that only moves bytes never pays for it. */
+    static Jsonb jsonb() {
+        return Binding.JSONB;
+    }
+
+    private static final class Binding {
+        /** Yasson, named directly so that no class loader setup can hide it. */
+        static final Jsonb JSONB = new JsonBindingProvider().create().withConfig(new JsonbConfig()).build();
     }
 }

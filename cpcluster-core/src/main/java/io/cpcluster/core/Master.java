@@ -205,7 +205,7 @@ final class Master implements ClusterMaster {
         try {
             proof = Secrets.fromBase64(auth.proof());
             id = new NodeId(auth.nodeId());
-            checkName(auth.name());
+            NodeConfig.checkName(auth.name());
             auth.tasks().forEach(task -> tasks.add(TaskBinding.checkTaskName(task)));
             checkHost(auth.advertisedHost());
         } catch (IllegalArgumentException | NullPointerException e) {
@@ -255,14 +255,6 @@ final class Master implements ClusterMaster {
         LOG.log(Level.INFO, "node {0} joined from {1}, serving {2}", node.label(), Addresses.text(session.remote()), node.tasks());
         events.publish(new NodeJoined(node));
         return true;
-    }
-
-    private static void checkName(String name) {
-        if (name.isBlank() || name.length() > NodeConfig.MAX_NAME_LENGTH
-                || name.chars().anyMatch(Character::isISOControl)) {
-            throw new IllegalArgumentException("a node name is 1 to " + NodeConfig.MAX_NAME_LENGTH
-                    + " characters without control characters");
-        }
     }
 
     /** An advertised host is optional; when present it is a plain host name or address. */

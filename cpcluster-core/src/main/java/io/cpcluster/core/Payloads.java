@@ -29,7 +29,7 @@ final class Payloads {
             return new Encoded(LinkFrame.FLAG_RAW, bytes);
         }
         try {
-            return new Encoded(0, Json.JSONB.toJson(value).getBytes(StandardCharsets.UTF_8));
+            return new Encoded(0, Json.jsonb().toJson(value).getBytes(StandardCharsets.UTF_8));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("a " + value.getClass().getName() + " cannot be sent as JSON: "
                     + ControlCodec.rootMessage(e) + " (JSON-B binds public classes and records; on the module path, their"
@@ -60,7 +60,7 @@ final class Payloads {
             throw new IllegalArgumentException("the value is JSON, not raw bytes: send a byte[] to receive a byte[]");
         }
         try {
-            return Json.JSONB.fromJson(new String(payload, StandardCharsets.UTF_8), type);
+            return Json.jsonb().fromJson(new String(payload, StandardCharsets.UTF_8), type);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("the value could not be read as " + type.getName() + ": "
                     + ControlCodec.rootMessage(e), e);
