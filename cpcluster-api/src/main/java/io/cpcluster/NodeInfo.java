@@ -1,10 +1,10 @@
 package io.cpcluster;
 
 import java.time.Instant;
+import java.util.Collections;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.Collections;
 
 /**
  * What the cluster knows about a node.

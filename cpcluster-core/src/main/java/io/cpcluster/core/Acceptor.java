@@ -8,7 +8,7 @@ import io.cpcluster.spi.Transport;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -28,7 +28,7 @@ final class Acceptor {
     private final String ticket;
     private final Transport.Listener listener;
     private final AtomicBoolean settled = new AtomicBoolean();
-    private ScheduledFuture<?> expiry;
+    private Future<?> expiry;
 
     Acceptor(Node node, LinkId id, NodeInfo peer, int port, String ticket, Transport.Listener listener) {
         this.node = node;
@@ -66,7 +66,7 @@ final class Acceptor {
 
     private void handshake(Transport.Connection connection) {
         // A connection that says nothing must not hold the handshake thread (or the port) for long.
-        ScheduledFuture<?> deadline = node.schedule(() -> Node.closeQuietly(connection),
+        Future<?> deadline = node.schedule(() -> Node.closeQuietly(connection),
                 node.config().connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
         boolean handedOver = false;
         try {

@@ -5,7 +5,7 @@ import io.cpcluster.LinkInfo;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Future;
 
 /** A link the master brokered, from the offer until it closes. Guarded by the master's lock. */
 final class Brokered {
@@ -33,7 +33,7 @@ final class Brokered {
     boolean initiatorUp;
     boolean acceptorUp;
     Instant openedAt;
-    ScheduledFuture<?> deadline;
+    Future<?> deadline;
 
     Brokered(LinkId id, Session initiator, Session acceptor, long requestId, String host, int port, String ticket) {
         this.id = id;

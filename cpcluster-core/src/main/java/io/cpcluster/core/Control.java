@@ -180,8 +180,6 @@ sealed interface Control {
         static final String AUTH_TIMEOUT = "AUTH_TIMEOUT";
         /** A node with this id is already connected. */
         static final String DUPLICATE_NODE = "DUPLICATE_NODE";
-        /** The node did not read its messages fast enough. */
-        static final String TOO_SLOW = "TOO_SLOW";
 
         public Fault {
             need(code, "ERROR", "code");

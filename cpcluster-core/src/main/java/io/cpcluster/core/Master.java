@@ -1,5 +1,6 @@
 package io.cpcluster.core;
 
+import io.cpcluster.ClusterEvent;
 import io.cpcluster.ClusterException;
 import io.cpcluster.ClusterListener;
 import io.cpcluster.ClusterMaster;
@@ -19,7 +20,6 @@ import io.cpcluster.PortsExhaustedException;
 import io.cpcluster.ProtocolException;
 import io.cpcluster.Subscription;
 import io.cpcluster.TaskBinding;
-import io.cpcluster.ClusterEvent;
 import io.cpcluster.spi.PortAllocator;
 import io.cpcluster.spi.TokenStore;
 import io.cpcluster.spi.Transport;
@@ -34,17 +34,17 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
-import java.util.HexFormat;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -156,8 +156,8 @@ final class Master implements ClusterMaster {
         return config;
     }
 
-    ScheduledFuture<?> schedule(Runnable task, long millis) {
-        return timer.schedule(task, millis, TimeUnit.MILLISECONDS);
+    Future<?> schedule(Runnable task, long millis) {
+        return Threads.schedule(timer, task, millis, TimeUnit.MILLISECONDS);
     }
 
     private void accept() {
@@ -208,7 +208,7 @@ final class Master implements ClusterMaster {
             NodeConfig.checkName(auth.name());
             auth.tasks().forEach(task -> tasks.add(TaskBinding.checkTaskName(task)));
             checkHost(auth.advertisedHost());
-        } catch (IllegalArgumentException | NullPointerException e) {
+        } catch (IllegalArgumentException e) {
             throw new ProtocolException("malformed AUTH: " + e.getMessage(), e);
         }
         if (!tokens.verify(nonce, proof)) {

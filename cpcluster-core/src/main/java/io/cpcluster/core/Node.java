@@ -41,8 +41,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -114,8 +114,8 @@ final class Node implements ClusterNode {
         return config;
     }
 
-    ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
-        return timer.schedule(task, delay, unit);
+    Future<?> schedule(Runnable task, long delay, TimeUnit unit) {
+        return Threads.schedule(timer, task, delay, unit);
     }
 
     // ---------------------------------------------------------------- joining
@@ -139,7 +139,7 @@ final class Node implements ClusterNode {
 
     private void handshake(InetSocketAddress address, Transport.Connection connection) {
         AtomicBoolean timedOut = new AtomicBoolean();
-        ScheduledFuture<?> deadline = schedule(() -> {
+        Future<?> deadline = schedule(() -> {
             timedOut.set(true);
             closeQuietly(connection);
         }, config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -446,7 +446,7 @@ final class Node implements ClusterNode {
     /** Connects to the acceptor and proves the ticket (DESIGN §5, step 5). */
     private void dial(PendingLink pending, LinkId linkId, NodeInfo peer, Control.LinkAssigned assigned) {
         Transport.Connection connection = null;
-        ScheduledFuture<?> guard = null;
+        Future<?> guard = null;
         AtomicBoolean timedOut = new AtomicBoolean();
         boolean handedOver = false;
         String where = assigned.host() + ":" + assigned.port();

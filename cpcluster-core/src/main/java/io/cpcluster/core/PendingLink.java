@@ -3,7 +3,7 @@ package io.cpcluster.core;
 import io.cpcluster.DirectLink;
 import io.cpcluster.NodeId;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Future;
 
 /** A link this node asked the master for, from the request until it is open or has failed. */
 final class PendingLink {
@@ -11,7 +11,7 @@ final class PendingLink {
     final NodeId peer;
     final long deadlineNanos;
     final CompletableFuture<DirectLink> future = new CompletableFuture<>();
-    volatile ScheduledFuture<?> timeout;
+    volatile Future<?> timeout;
 
     PendingLink(long requestId, NodeId peer, long deadlineNanos) {
         this.requestId = requestId;

@@ -8,7 +8,7 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -36,7 +36,7 @@ final class Session {
     private volatile NodeInfo node;
     private volatile String closeReason;
     private Thread writer;
-    private ScheduledFuture<?> authDeadline;
+    private Future<?> authDeadline;
 
     Session(Master master, Transport.Connection connection) throws IOException {
         this.master = master;
@@ -61,14 +61,14 @@ final class Session {
 
     String label() {
         NodeInfo current = node;
-        return current != null ? current.label() : "unauthenticated connection from " + remote;
+        return current != null ? current.label() : "unauthenticated connection from " + Addresses.text(remote);
     }
 
     /** Serves the connection until it ends. Runs on the session's own virtual thread. */
     void run() {
         String reason = "connection closed by the node";
         try {
-            writer = Threads.startVirtual("cpcluster-master-writer-" + remote, this::drain);
+            writer = Threads.startVirtual("cpcluster-master-writer-" + Addresses.text(remote), this::drain);
             byte[] nonce = Secrets.newNonce();
             send(new Control.Hello(Control.VERSION, Secrets.base64(nonce)));
             authDeadline = master.schedule(() -> fail(Control.Fault.AUTH_TIMEOUT,
@@ -118,7 +118,7 @@ final class Session {
 
     /**
      * Queues a message for the node. Never blocks: a node whose outbox is full is too slow, and
-     * is disconnected.
+     * is disconnected at once (an error message could not get past the ones it left unread).
      */
     void send(Control message) {
         if (closed.get()) {

@@ -3,8 +3,12 @@ package io.cpcluster.core;
 import io.cpcluster.ReaderThreads;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +59,22 @@ final class Threads {
         timer.setRemoveOnCancelPolicy(true);
         timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         return timer;
+    }
+
+    /**
+     * Runs a deadline's task after a delay on a timer. Once the timer is shut down (its master or
+     * node closed) every deadline has passed, so the task runs at once: deadlines only abort
+     * things, and aborting is what a closed master or node wants.
+     *
+     * @return what cancels the task
+     */
+    static Future<?> schedule(ScheduledExecutorService timer, Runnable task, long delay, TimeUnit unit) {
+        try {
+            return timer.schedule(task, delay, unit);
+        } catch (RejectedExecutionException e) {
+            task.run();
+            return CompletableFuture.completedFuture(null);
+        }
     }
 
     /**

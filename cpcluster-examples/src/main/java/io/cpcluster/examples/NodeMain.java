@@ -12,9 +12,9 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Set;
-import java.util.logging.Level;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 
 /**
  * Runs a node that serves the demo's task ({@code primes.count}) until it is stopped; or, with
