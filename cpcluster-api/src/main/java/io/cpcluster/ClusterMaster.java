@@ -10,14 +10,15 @@ import java.util.Objects;
  * passes through it.
  *
  * {@snippet :
+ * System.Logger log = System.getLogger("my.app");
  * try (ClusterMaster master = ClusterMaster.start(MasterConfig.builder()
  *         .port(55000)
  *         .joinFile(Path.of("join.json"))
  *         .build())) {
- *     System.out.println("master listening on " + master.address());
- *     master.subscribe(ClusterListener.of(event -> System.out.println(event)));
+ *     log.log(Level.INFO, "master listening on {0}", master.address());
+ *     master.subscribe(ClusterListener.of(event -> log.log(Level.INFO, "{0}", event)));
  *     // ... nodes join with the join.json the master wrote
- *     System.out.println(master.nodes() + " " + master.links() + " " + master.stats());
+ *     log.log(Level.INFO, "nodes {0}, links {1}, {2}", master.nodes(), master.links(), master.stats());
  * }
  * }
  *

@@ -31,9 +31,14 @@ public final class QuickStart {
     /**
      * Runs the example.
      *
-     * @param args none
+     * @param args none; {@code --help} says what it does
      */
     public static void main(String[] args) {
+        if (args.length > 0) {
+            System.out.println("usage: QuickStart (no options): starts a master, a worker and a client in this JVM"
+                    + " and shows a link, a call, a message, a remote failure and a submit");
+            return;
+        }
         // README:begin
         try (ClusterMaster master = ClusterMaster.start(MasterConfig.builder().port(0).build());
              ClusterNode worker = ClusterNode.start(NodeConfig.builder()
