@@ -464,7 +464,7 @@ final class Master implements ClusterMaster {
             if (link == null || !link.involves(session)) {
                 return;
             }
-            close(link, "closed by " + session.node().label() + ": " + down.reason(), session, published);
+            closeLink(link, "closed by " + session.node().label() + ": " + down.reason(), session, published);
         } finally {
             lock.unlock();
         }
@@ -479,7 +479,7 @@ final class Master implements ClusterMaster {
             if (links.get(link.id) != link || link.state == Brokered.State.OPEN) {
                 return;
             }
-            close(link, "the link did not open within " + 2 * config.ticketTimeout().toMillis() + " ms", null,
+            closeLink(link, "the link did not open within " + 2 * config.ticketTimeout().toMillis() + " ms", null,
                     published);
         } finally {
             lock.unlock();
@@ -493,7 +493,7 @@ final class Master implements ClusterMaster {
      *
      * @param by the end that closed it, or null
      */
-    private void close(Brokered link, String reason, Session by, List<ClusterEvent> published) {
+    private void closeLink(Brokered link, String reason, Session by, List<ClusterEvent> published) {
         Brokered.State state = link.state;
         LinkInfo info = link.info();
         remove(link);
@@ -553,7 +553,7 @@ final class Master implements ClusterMaster {
             NodeInfo left = session.node();
             for (Brokered link : List.copyOf(links.values())) {
                 if (link.involves(session)) {
-                    close(link, left.label() + " left: " + reason, session, published);
+                    closeLink(link, left.label() + " left: " + reason, session, published);
                 }
             }
             Control.NodeLeave leave = new Control.NodeLeave(node.id().value(), reason);

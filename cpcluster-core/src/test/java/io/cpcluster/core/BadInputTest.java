@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cpcluster.ClusterNode;
 import io.cpcluster.DirectLink;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
@@ -35,60 +36,65 @@ class BadInputTest {
         cluster.close();
     }
 
-    @Test
-    void garbageBytesCloseThatConnectionOnly() throws Exception {
+    /** What a raw client sends right after the master's HELLO. */
+    @FunctionalInterface
+    private interface Sending {
+        void to(RawClient raw) throws IOException;
+    }
+
+    /**
+     * Connects, reads HELLO, sends something, and waits until the master closes the connection.
+     *
+     * @return the last message the master sent before closing, or null
+     */
+    private Control afterHello(Sending sending) throws IOException {
         try (RawClient raw = new RawClient(cluster.master.address())) {
             raw.read(Control.Hello.class);
-            byte[] garbage = new byte[4096];
-            new Random(42).nextBytes(garbage);
-            raw.sendRaw(garbage);
-            raw.awaitClosed();
+            sending.to(raw);
+            return raw.awaitClosed();
         }
+    }
+
+    private static Control.Fault assertFault(String code, String containing, Control last) {
+        Control.Fault fault = assertInstanceOf(Control.Fault.class, last);
+        assertEquals(code, fault.code());
+        assertTrue(fault.message().contains(containing), fault.message());
+        return fault;
+    }
+
+    @Test
+    void garbageBytesCloseThatConnectionOnly() throws Exception {
+        byte[] garbage = new byte[4096];
+        new Random(42).nextBytes(garbage);
+        // Whatever the bytes say (a length too large, or JSON that is not), the master answers with an error.
+        assertInstanceOf(Control.Fault.class, afterHello(raw -> raw.sendRaw(garbage)));
         assertTheClusterStillWorks(1);
     }
 
     @Test
     void aTwoGibibyteLengthPrefixIsRefusedBeforeAnythingIsAllocated() throws Exception {
-        try (RawClient raw = new RawClient(cluster.master.address())) {
-            raw.read(Control.Hello.class);
-            raw.sendRaw(new byte[] {(byte) 0x80, 0, 0, 0, 1, 2, 3});
-            Control last = raw.awaitClosed();
-            Control.Fault fault = assertInstanceOf(Control.Fault.class, last);
-            assertEquals(Control.Fault.PROTOCOL, fault.code());
-            assertTrue(fault.message().contains("2147483648 bytes is larger than the limit"), fault.message());
-        }
+        assertFault(Control.Fault.PROTOCOL, "2147483648 bytes is larger than the limit",
+                afterHello(raw -> raw.sendRaw(new byte[] {(byte) 0x80, 0, 0, 0, 1, 2, 3})));
         assertTheClusterStillWorks(1);
     }
 
     @Test
     void aRequestBeforeAuthenticationIsAProtocolError() throws Exception {
-        try (RawClient raw = new RawClient(cluster.master.address())) {
-            raw.read(Control.Hello.class);
-            raw.send(new Control.LinkRequest(1, b.self().id().value()));
-            Control.Fault fault = assertInstanceOf(Control.Fault.class, raw.awaitClosed());
-            assertEquals(Control.Fault.PROTOCOL, fault.code());
-            assertTrue(fault.message().contains("expected AUTH"), fault.message());
-        }
+        assertFault(Control.Fault.PROTOCOL, "expected AUTH",
+                afterHello(raw -> raw.send(new Control.LinkRequest(1, b.self().id().value()))));
         assertTheClusterStillWorks(1);
     }
 
     @Test
     void silencePastTheAuthTimeoutClosesTheConnection() throws Exception {
-        try (RawClient raw = new RawClient(cluster.master.address())) {
-            raw.read(Control.Hello.class);
-            Control.Fault fault = assertInstanceOf(Control.Fault.class, raw.awaitClosed());
-            assertEquals(Control.Fault.AUTH_TIMEOUT, fault.code());
-        }
+        assertFault(Control.Fault.AUTH_TIMEOUT, "no AUTH within 300 ms", afterHello(raw -> { }));
         assertTheClusterStillWorks(0);
     }
 
     @Test
     void aTruncatedFrameThenSilenceIsCutOffByTheAuthTimeout() throws Exception {
-        try (RawClient raw = new RawClient(cluster.master.address())) {
-            raw.read(Control.Hello.class);
-            raw.sendRaw(new byte[] {0, 0, 0, 100, '{', '"'});
-            raw.awaitClosed();
-        }
+        assertFault(Control.Fault.AUTH_TIMEOUT, "no AUTH within",
+                afterHello(raw -> raw.sendRaw(new byte[] {0, 0, 0, 100, '{', '"'})));
         assertTheClusterStillWorks(0);
     }
 
@@ -98,12 +104,7 @@ class BadInputTest {
                 "{\"type\":\"AUTH\",\"version\":1}", "{\"type\":\"AUTH\",\"version\":\"one\",\"nodeId\":\"x\"}",
                 "[".repeat(5000), "\u0000\u0001\u0002");
         for (String json : bad) {
-            try (RawClient raw = new RawClient(cluster.master.address())) {
-                raw.read(Control.Hello.class);
-                raw.sendJson(json);
-                Control.Fault fault = assertInstanceOf(Control.Fault.class, raw.awaitClosed(), json);
-                assertEquals(Control.Fault.PROTOCOL, fault.code(), json);
-            }
+            assertFault(Control.Fault.PROTOCOL, "malformed control message", afterHello(raw -> raw.sendJson(json)));
         }
         assertTheClusterStillWorks(bad.size());
     }
@@ -142,13 +143,8 @@ class BadInputTest {
 
     @Test
     void anUnsupportedProtocolVersionIsRefusedWithTheRangeTheMasterSpeaks() throws Exception {
-        try (RawClient raw = new RawClient(cluster.master.address())) {
-            raw.read(Control.Hello.class);
-            raw.send(new Control.Auth(99, "future-node", "future", Secrets.base64(new byte[32]), List.of(), null));
-            Control.Fault fault = assertInstanceOf(Control.Fault.class, raw.awaitClosed());
-            assertEquals(Control.Fault.UNSUPPORTED_VERSION, fault.code());
-            assertTrue(fault.message().contains("versions 1 to 1"), fault.message());
-        }
+        assertFault(Control.Fault.UNSUPPORTED_VERSION, "versions 1 to 1", afterHello(raw -> raw.send(
+                new Control.Auth(99, "future-node", "future", Secrets.base64(new byte[32]), List.of(), null))));
         assertTheClusterStillWorks(0);
     }
 
