@@ -17,6 +17,7 @@ public final class Main {
               demo     a master and three nodes in this JVM count primes over direct links
               master   run a master (writes join.json for the nodes)
               node     run a node that joins with join.json and serves the demo's task
+              cdi      two CDI (Weld SE) applications: one serves a task from a bean, the other calls it
 
             Each command takes --help.
             """;
@@ -39,6 +40,7 @@ public final class Main {
             case "demo" -> DemoMain.main(rest);
             case "master" -> MasterMain.main(rest);
             case "node" -> NodeMain.main(rest);
+            case "cdi" -> CdiMain.main(rest);
             default -> {
                 System.err.println("error: unknown command '" + args[0] + "'");
                 System.err.print(USAGE);

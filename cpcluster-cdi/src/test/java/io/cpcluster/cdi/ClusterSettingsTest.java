@@ -1,0 +1,123 @@
+package io.cpcluster.cdi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cpcluster.JoinInfo;
+import io.cpcluster.MasterConfig;
+import io.cpcluster.NodeConfig;
+import io.cpcluster.PortRange;
+import io.cpcluster.ReaderThreads;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ClusterSettingsTest {
+    @TempDir
+    Path dir;
+
+    private ClassLoader withFile(String content) throws Exception {
+        Path meta = Files.createDirectories(dir.resolve("META-INF"));
+        Files.writeString(meta.resolve("cpcluster.properties"), content);
+        return new URLClassLoader(new URL[] {dir.toUri().toURL()}, null);
+    }
+
+    @Test
+    void theMapBeatsSystemPropertiesWhichBeatTheEnvironmentWhichBeatsTheFile() throws Exception {
+        ClassLoader file = withFile("""
+                cpcluster.node.name=from-file
+                cpcluster.node.link-timeout=7s
+                cpcluster.node.connect-timeout=3s
+                cpcluster.node.bind-host=10.0.0.4
+                """);
+        Properties system = new Properties();
+        system.setProperty("cpcluster.node.link-timeout", "8s");
+        system.setProperty("cpcluster.node.connect-timeout", "4s");
+        system.setProperty("unrelated.key", "ignored");
+        Map<String, String> environment = Map.of("CPCLUSTER_NODE_CONNECT_TIMEOUT", "5s",
+                "CPCLUSTER_NODE_BIND_HOST", "10.0.0.5", "CPCLUSTER_TOKEN", "token-from-the-environment");
+        ClusterSettings settings = ClusterSettings.load(Map.of("cpcluster.node.link-timeout", "9s"), system,
+                environment, file);
+
+        NodeConfig node = settings.node(Optional.empty()).build();
+        assertEquals(List.of(), settings.problems());
+        assertEquals(Duration.ofSeconds(9), node.linkTimeout());
+        assertEquals(Duration.ofSeconds(4), node.connectTimeout());
+        assertEquals(Optional.of("10.0.0.5"), node.bindHost());
+        assertEquals("from-file", node.name());
+        assertEquals(Optional.of("token-from-the-environment"), node.token());
+    }
+
+    @Test
+    void everyKeyReachesItsSetting() throws Exception {
+        Map<String, String> all = Map.ofEntries(
+                Map.entry("cpcluster.masters", "m1:1, m2:2"),
+                Map.entry("cpcluster.transport", "tcp"),
+                Map.entry("cpcluster.node.advertised-host", "n.example"),
+                Map.entry("cpcluster.node.link-readers", "platform"),
+                Map.entry("cpcluster.node.max-frame-size", "1048576"),
+                Map.entry("cpcluster.master.enabled", "true"),
+                Map.entry("cpcluster.master.host", "0.0.0.0"),
+                Map.entry("cpcluster.master.port", "56000"),
+                Map.entry("cpcluster.master.port-range", "57001-57010"),
+                Map.entry("cpcluster.master.advertised-host", "m.example"),
+                Map.entry("cpcluster.master.join-file", "/tmp/j.json"),
+                Map.entry("cpcluster.master.auth-timeout", "PT2S"),
+                Map.entry("cpcluster.master.ticket-timeout", "500ms"));
+        ClusterSettings settings = ClusterSettings.load(all, new Properties(), Map.of(), withFile(""));
+        NodeConfig node = settings.node(Optional.empty()).build();
+        MasterConfig master = settings.master().build();
+        assertEquals(List.of(), settings.problems());
+        assertTrue(settings.masterEnabled());
+        assertEquals(List.of("m1:1", "m2:2"), node.masters().stream().map(a -> a.getHostString() + ":" + a.getPort())
+                .toList());
+        assertEquals(ReaderThreads.PLATFORM, node.linkReaders());
+        assertEquals(1048576, node.maxFrameSize());
+        assertEquals(Optional.of("n.example"), node.advertisedHost());
+        assertEquals("0.0.0.0", master.address().getHostString());
+        assertEquals(56000, master.address().getPort());
+        assertEquals(new PortRange(57001, 57010), master.portRange());
+        assertEquals(Optional.of("m.example"), master.advertisedHost());
+        assertEquals(Optional.of(Path.of("/tmp/j.json")), master.joinFile());
+        assertEquals(Duration.ofSeconds(2), master.authTimeout());
+        assertEquals(Duration.ofMillis(500), master.ticketTimeout());
+    }
+
+    @Test
+    void aLocalMasterIsJoinedUnlessTheNodeIsToldOtherwise() throws Exception {
+        JoinInfo local = new JoinInfo("a-local-token-0123456789", "127.0.0.1", 5555);
+        NodeConfig joins = ClusterSettings.load(Map.of(), new Properties(), Map.of(), withFile(""))
+                .node(Optional.of(local)).build();
+        assertEquals(5555, joins.masters().getFirst().getPort());
+        NodeConfig elsewhere = ClusterSettings.load(Map.of("cpcluster.masters", "far:1"), new Properties(), Map.of(),
+                withFile("")).node(Optional.of(local)).build();
+        assertEquals("far", elsewhere.masters().getFirst().getHostString());
+    }
+
+    @Test
+    void badValuesAndUnknownKeysAreProblemsThatNameTheKeyAndSourceButNeverTheToken() throws Exception {
+        Properties system = new Properties();
+        system.setProperty("cpcluster.node.link-readers", "green");
+        ClusterSettings settings = ClusterSettings.load(Map.of("cpcluster.token", "short"), system,
+                Map.of(), withFile("cpcluster.master.port=huge\ncpcluster.master.prot=1\n"));
+        settings.node(Optional.empty());
+        settings.master();
+        String problems = String.join("\n", settings.problems());
+        assertTrue(problems.contains("cpcluster.node.link-readers = 'green' (system property) must be virtual or"
+                + " platform"), problems);
+        assertTrue(problems.contains("cpcluster.master.port = 'huge' ("), problems);
+        assertTrue(problems.contains("unknown configuration key cpcluster.master.prot ("), problems);
+        assertTrue(problems.contains("cpcluster.token = (hidden)"), problems);
+        assertFalse(problems.contains("short"), problems);
+        assertEquals("CPCLUSTER_NODE_LINK_READERS", ClusterSettings.variable("cpcluster.node.link-readers"));
+    }
+}
