@@ -45,7 +45,8 @@ import java.util.Optional;
  * @param advertisedHost the address other nodes dial to reach this node (set it behind NAT or in
  *        containers); by default the address the master sees this node connect from
  * @param transport how bytes move; default {@code tcp}
- * @param linkReaders the kind of thread that reads each direct link; default {@link ReaderThreads#VIRTUAL}
+ * @param linkReaders the kind of thread that reads each direct link; default {@link ReaderThreads#PLATFORM}
+ * @param handlerThreads where the handlers of peers' calls run; default {@link HandlerThreads#VIRTUAL}
  * @param connectTimeout how long to wait for a TCP connection to the master or a peer; default 5 s
  * @param linkTimeout how long {@link ClusterNode#connect(NodeId)} waits for a link in all; default 10 s
  * @param maxFrameSize the largest frame accepted on a direct link, in bytes; default 16 MiB
@@ -53,7 +54,8 @@ import java.util.Optional;
  */
 public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<String> token,
                          Optional<Path> joinFile, Optional<String> bindHost, Optional<String> advertisedHost,
-                         Transport transport, ReaderThreads linkReaders, Duration connectTimeout,
+                         Transport transport, ReaderThreads linkReaders, HandlerThreads handlerThreads,
+                         Duration connectTimeout,
                          Duration linkTimeout, int maxFrameSize, Map<String, TaskBinding<?, ?>> tasks) {
     /** The default largest frame on a direct link, 16 MiB. */
     public static final int DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
@@ -75,6 +77,7 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         Objects.requireNonNull(advertisedHost, "advertisedHost");
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(linkReaders, "linkReaders");
+        Objects.requireNonNull(handlerThreads, "handlerThreads");
         Settings.positive(connectTimeout, "connectTimeout");
         Settings.positive(linkTimeout, "linkTimeout");
         Settings.between(maxFrameSize, 64 * 1024, Integer.MAX_VALUE - 8, "maxFrameSize");
@@ -131,6 +134,7 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         builder.advertisedHost = advertisedHost.orElse(null);
         builder.transport = transport;
         builder.linkReaders = linkReaders;
+        builder.handlerThreads = handlerThreads;
         builder.connectTimeout = connectTimeout;
         builder.linkTimeout = linkTimeout;
         builder.maxFrameSize = maxFrameSize;
@@ -144,7 +148,8 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         return "NodeConfig[name=" + name + ", masters=" + masters + ", token="
                 + (token.isPresent() ? "(hidden)" : "(none)") + ", joinFile=" + joinFile + ", bindHost=" + bindHost
                 + ", advertisedHost=" + advertisedHost + ", transport=" + transport.name() + ", linkReaders="
-                + linkReaders + ", connectTimeout=" + connectTimeout + ", linkTimeout=" + linkTimeout
+                + linkReaders + ", handlerThreads=" + handlerThreads + ", connectTimeout=" + connectTimeout
+                + ", linkTimeout=" + linkTimeout
                 + ", maxFrameSize=" + maxFrameSize + ", tasks=" + tasks.keySet() + "]";
     }
 
@@ -158,7 +163,8 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         private String advertisedHost;
         private Transport transport;
         private String transportName = "tcp";
-        private ReaderThreads linkReaders = ReaderThreads.VIRTUAL;
+        private ReaderThreads linkReaders = ReaderThreads.PLATFORM;
+        private HandlerThreads handlerThreads = HandlerThreads.VIRTUAL;
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration linkTimeout = Duration.ofSeconds(10);
         private int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
@@ -285,11 +291,22 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         /**
          * Sets the kind of thread that reads each direct link.
          *
-         * @param threads virtual (the default) or platform
+         * @param threads platform (the default) or virtual
          * @return this builder
          */
         public Builder linkReaders(ReaderThreads threads) {
             this.linkReaders = Objects.requireNonNull(threads, "threads");
+            return this;
+        }
+
+        /**
+         * Sets where the handlers of peers' calls run.
+         *
+         * @param threads a virtual thread per call (the default), or the thread that read the call
+         * @return this builder
+         */
+        public Builder handlerThreads(HandlerThreads threads) {
+            this.handlerThreads = Objects.requireNonNull(threads, "threads");
             return this;
         }
 
@@ -354,7 +371,7 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
             Transport chosenTransport = transport != null ? transport : Services.transport(transportName);
             return new NodeConfig(chosenName, masters, Optional.ofNullable(token), Optional.ofNullable(joinFile),
                     Optional.ofNullable(bindHost), Optional.ofNullable(advertisedHost), chosenTransport, linkReaders,
-                    connectTimeout, linkTimeout, maxFrameSize, tasks);
+                    handlerThreads, connectTimeout, linkTimeout, maxFrameSize, tasks);
         }
 
         private static byte[] randomBytes(int count) {

@@ -1,5 +1,6 @@
 package io.cpcluster.cdi;
 
+import io.cpcluster.HandlerThreads;
 import io.cpcluster.JoinInfo;
 import io.cpcluster.MasterConfig;
 import io.cpcluster.NodeConfig;
@@ -44,7 +45,8 @@ final class ClusterSettings {
             "cpcluster.node.name", "the node's name",
             "cpcluster.node.bind-host", "where the node listens for links",
             "cpcluster.node.advertised-host", "where other nodes dial this node",
-            "cpcluster.node.link-readers", "virtual or platform",
+            "cpcluster.node.link-readers", "platform or virtual",
+            "cpcluster.node.handler-threads", "virtual or reader",
             "cpcluster.node.connect-timeout", "TCP connect and handshake timeout",
             "cpcluster.node.link-timeout", "how long connect waits for a link",
             "cpcluster.node.max-frame-size", "largest link frame accepted, in bytes",
@@ -178,7 +180,8 @@ final class ClusterSettings {
                 address -> node.master(address.host(), address.port())));
         set("cpcluster.node.bind-host", Function.identity(), "a host name or address", node::bindHost);
         set("cpcluster.node.advertised-host", Function.identity(), "a host name or address", node::advertisedHost);
-        set("cpcluster.node.link-readers", ClusterSettings::readers, "virtual or platform", node::linkReaders);
+        set("cpcluster.node.link-readers", ClusterSettings::readers, "platform or virtual", node::linkReaders);
+        set("cpcluster.node.handler-threads", ClusterSettings::handlers, "virtual or reader", node::handlerThreads);
         set("cpcluster.node.connect-timeout", ClusterSettings::duration, DURATION, node::connectTimeout);
         set("cpcluster.node.link-timeout", ClusterSettings::duration, DURATION, node::linkTimeout);
         set("cpcluster.node.max-frame-size", Integer::parseInt, "a number of bytes, at least 65536",
@@ -267,6 +270,10 @@ final class ClusterSettings {
 
     static ReaderThreads readers(String text) {
         return ReaderThreads.valueOf(text.strip().toUpperCase(Locale.ROOT));
+    }
+
+    static HandlerThreads handlers(String text) {
+        return HandlerThreads.valueOf(text.strip().toUpperCase(Locale.ROOT));
     }
 
     /** {@code 500ms}, {@code 5s}, {@code 2m}, or ISO-8601 such as {@code PT5S}. */

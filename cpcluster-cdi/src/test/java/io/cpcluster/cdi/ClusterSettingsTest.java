@@ -63,7 +63,8 @@ class ClusterSettingsTest {
                 Map.entry("cpcluster.masters", "m1:1, m2:2"),
                 Map.entry("cpcluster.transport", "tcp"),
                 Map.entry("cpcluster.node.advertised-host", "n.example"),
-                Map.entry("cpcluster.node.link-readers", "platform"),
+                Map.entry("cpcluster.node.link-readers", "virtual"),
+                Map.entry("cpcluster.node.handler-threads", "reader"),
                 Map.entry("cpcluster.node.max-frame-size", "1048576"),
                 Map.entry("cpcluster.master.enabled", "true"),
                 Map.entry("cpcluster.master.host", "0.0.0.0"),
@@ -80,7 +81,8 @@ class ClusterSettingsTest {
         assertTrue(settings.masterEnabled());
         assertEquals(List.of("m1:1", "m2:2"), node.masters().stream().map(a -> a.getHostString() + ":" + a.getPort())
                 .toList());
-        assertEquals(ReaderThreads.PLATFORM, node.linkReaders());
+        assertEquals(ReaderThreads.VIRTUAL, node.linkReaders());
+        assertEquals(io.cpcluster.HandlerThreads.READER, node.handlerThreads());
         assertEquals(1048576, node.maxFrameSize());
         assertEquals(Optional.of("n.example"), node.advertisedHost());
         assertEquals("0.0.0.0", master.address().getHostString());
@@ -112,8 +114,8 @@ class ClusterSettingsTest {
         settings.node(Optional.empty());
         settings.master();
         String problems = String.join("\n", settings.problems());
-        assertTrue(problems.contains("cpcluster.node.link-readers = 'green' (system property) must be virtual or"
-                + " platform"), problems);
+        assertTrue(problems.contains("cpcluster.node.link-readers = 'green' (system property) must be platform or"
+                + " virtual"), problems);
         assertTrue(problems.contains("cpcluster.master.port = 'huge' ("), problems);
         assertTrue(problems.contains("unknown configuration key cpcluster.master.prot ("), problems);
         assertTrue(problems.contains("cpcluster.token = (hidden)"), problems);

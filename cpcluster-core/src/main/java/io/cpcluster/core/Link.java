@@ -26,8 +26,8 @@ import java.util.function.Consumer;
 
 /**
  * One end of an open direct link. One reader thread (virtual or platform, as configured) reads
- * frames; calls from the peer run on virtual threads; writes from any thread go through one
- * {@link FrameOutput}.
+ * frames; a call from the peer runs on a new virtual thread, or on the reader itself (see
+ * {@link io.cpcluster.HandlerThreads}); writes from any thread go through one {@link FrameOutput}.
  */
 final class Link implements DirectLink {
     private static final System.Logger LOG = System.getLogger("io.cpcluster.link");
@@ -48,7 +48,6 @@ final class Link implements DirectLink {
     private final AtomicLong correlations = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile String closeReason;
-    private Thread reader;
 
     private final ReentrantLock messageLock = new ReentrantLock();
     private final Condition consumerSet = messageLock.newCondition();
@@ -72,11 +71,9 @@ final class Link implements DirectLink {
     }
 
     void start() {
-        reader = Threads.start(node.config().linkReaders(), "cpcluster-link-" + info.id() + "-reader", this::read);
-    }
-
-    Thread reader() {
-        return reader;
+        if (!node.startReader(this::read)) {
+            close("its node is closing", true);
+        }
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.cpcluster.ClusterException;
 import io.cpcluster.ClusterListener;
 import io.cpcluster.ClusterNode;
 import io.cpcluster.DirectLink;
+import io.cpcluster.HandlerThreads;
 import io.cpcluster.LinkClosed;
 import io.cpcluster.LinkId;
 import io.cpcluster.LinkInfo;
@@ -35,6 +36,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -72,6 +74,7 @@ final class Node implements ClusterNode {
     private final Events events;
     private final ScheduledThreadPoolExecutor timer;
     private final ExecutorService handlers;
+    private final ExecutorService linkReaders;
     private final ConcurrentHashMap<String, TaskBinding<?, ?>> tasks = new ConcurrentHashMap<>();
     private final ReentrantLock tasksLock = new ReentrantLock();
     private final ConcurrentHashMap<NodeId, NodeInfo> nodes = new ConcurrentHashMap<>();
@@ -82,6 +85,8 @@ final class Node implements ClusterNode {
     private final AtomicLong requestIds = new AtomicLong();
     private final Submitter submitter = new Submitter(this);
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Reader threads running a handler right now (see {@link HandlerThreads#READER}). */
+    private final Set<Thread> inlineHandlers = ConcurrentHashMap.newKeySet();
     private volatile NodeInfo self;
     private volatile MasterConnection master;
     private volatile String masterLostReason = "not connected yet";
@@ -96,6 +101,7 @@ final class Node implements ClusterNode {
         this.events = new Events(prefix + "-events");
         this.timer = Threads.timer(prefix + "-timer");
         this.handlers = Threads.perTask(prefix + "-handler");
+        this.linkReaders = Threads.readers(config.linkReaders(), prefix + "-link-reader");
     }
 
     /** Resolves the token and masters, connects, and authenticates. */
@@ -575,12 +581,48 @@ final class Node implements ClusterNode {
         }
     }
 
-    /** A peer called a task: run it on a virtual thread of its own. */
+    /**
+     * Starts a link's reading loop on a reader thread of the configured kind.
+     *
+     * @return false when the node is closing and starts no more threads
+     */
+    boolean startReader(Runnable reading) {
+        try {
+            linkReaders.execute(reading);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    /**
+     * A peer called a task: run it on a virtual thread of its own or, with
+     * {@link HandlerThreads#READER}, right here on the link's reader.
+     */
     void serve(Link link, long correlation, String task, int flags, byte[] payload) {
+        if (config.handlerThreads() == HandlerThreads.READER) {
+            runOnReader(link, correlation, task, flags, payload);
+            return;
+        }
         try {
             handlers.execute(() -> run(link, correlation, task, flags, payload));
         } catch (RejectedExecutionException e) {
             link.respondError(correlation, new IllegalStateException(self.label() + " is closing"));
+        }
+    }
+
+    /** Runs a call on the link's reader thread, tracked so that {@link #close()} can interrupt it. */
+    private void runOnReader(Link link, long correlation, String task, int flags, byte[] payload) {
+        Thread current = Thread.currentThread();
+        inlineHandlers.add(current);
+        try {
+            if (closed.get()) {
+                link.respondError(correlation, new IllegalStateException(self.label() + " is closing"));
+                return;
+            }
+            run(link, correlation, task, flags, payload);
+        } finally {
+            inlineHandlers.remove(current);
         }
     }
 
@@ -689,7 +731,6 @@ final class Node implements ClusterNode {
             connection.close();
             Threads.join(connection.reader, CLOSE_TIMEOUT);
         }
-        open.forEach(link -> Threads.join(link.reader(), CLOSE_TIMEOUT));
         shutdown();
         LOG.log(Level.INFO, "node {0} closed", self.label());
     }
@@ -699,6 +740,8 @@ final class Node implements ClusterNode {
      * closed, so no answer of theirs could reach the caller any more.
      */
     private void shutdown() {
+        inlineHandlers.forEach(Thread::interrupt);
+        Threads.shutdown(linkReaders, CLOSE_TIMEOUT);
         handlers.shutdownNow();
         Threads.shutdown(handlers, CLOSE_TIMEOUT);
         timer.shutdownNow();

@@ -10,7 +10,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,12 +42,16 @@ final class Threads {
         return Thread.ofVirtual().name(name).uncaughtExceptionHandler(LOG_UNCAUGHT).start(task);
     }
 
-    /** Starts a virtual thread or a platform daemon thread. */
-    static Thread start(ReaderThreads kind, String name, Runnable task) {
+    /**
+     * The threads that read links: a new virtual thread per task, or pooled platform daemon
+     * threads, kept a minute when idle, so that opening a link does not pay for creating an OS
+     * thread each time.
+     */
+    static ExecutorService readers(ReaderThreads kind, String prefix) {
         return switch (kind) {
-            case VIRTUAL -> startVirtual(name, task);
-            case PLATFORM -> Thread.ofPlatform().name(name).daemon(true).uncaughtExceptionHandler(LOG_UNCAUGHT)
-                    .start(task);
+            case VIRTUAL -> perTask(prefix);
+            case PLATFORM -> Executors.newThreadPerTaskExecutor(Thread.ofPlatform().name(prefix + "-", 0).daemon(true)
+                    .uncaughtExceptionHandler(LOG_UNCAUGHT).factory());
         };
     }
 

@@ -14,7 +14,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 class ConcurrentCallsTest {
     /** An input that says who sent it. */
@@ -28,11 +27,17 @@ class ConcurrentCallsTest {
         cluster.close();
     }
 
-    @ParameterizedTest(name = "{0} readers")
-    @EnumSource(ReaderThreads.class)
-    void tenThousandCallsFromSixteenThreadsOverOneLinkEachGetTheirOwnAnswer(ReaderThreads readers) throws Exception {
-        ClusterNode caller = cluster.node("caller", b -> b.linkReaders(readers));
-        ClusterNode server = cluster.node("server", b -> b.linkReaders(readers)
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> modes() {
+        return HandlerThreadsTest.modes();
+    }
+
+    @ParameterizedTest(name = "{0} readers, {1} handlers")
+    @org.junit.jupiter.params.provider.MethodSource("modes")
+    void tenThousandCallsFromSixteenThreadsOverOneLinkEachGetTheirOwnAnswer(ReaderThreads readers,
+                                                                           io.cpcluster.HandlerThreads handlers)
+            throws Exception {
+        ClusterNode caller = cluster.node("caller", b -> b.linkReaders(readers).handlerThreads(handlers));
+        ClusterNode server = cluster.node("server", b -> b.linkReaders(readers).handlerThreads(handlers)
                 .handle("answer", Question.class, q -> q.thread() * 1_000_000 + q.call()));
         AtomicInteger served = new AtomicInteger();
         server.handle("bytes", byte[].class, bytes -> {

@@ -70,6 +70,16 @@ final class TestCluster implements AutoCloseable {
         return events.stream().filter(type::isInstance).map(type::cast).toList();
     }
 
+    /** Waits (at most 10 s) until the supplier gives a value, and returns it. */
+    static <T> T await(java.util.function.Supplier<T> value) {
+        java.util.concurrent.atomic.AtomicReference<T> got = new java.util.concurrent.atomic.AtomicReference<>();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+            got.set(value.get());
+            return got.get() != null;
+        });
+        return got.get();
+    }
+
     @Override
     public void close() {
         List<ClusterNode> started = new ArrayList<>(nodes);
