@@ -1,0 +1,149 @@
+package io.cpcluster.benchmarks;
+
+import io.cpcluster.ReaderThreads;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * The baseline: the best a JVM does over the same loopback with plain {@code java.net} sockets,
+ * {@code TCP_NODELAY}, buffered streams, one reader thread per connection, and the same framing
+ * as a direct link (a 4-byte length, then a body).
+ */
+final class RawServer implements AutoCloseable {
+    /** What the server does with each frame it reads. */
+    enum Mode {
+        /** Writes the frame back. */
+        ECHO,
+        /** Hands the frame to {@link #received}. */
+        SINK,
+        /** Only accepts connections, handing each to {@link #accepted}. */
+        ACCEPT
+    }
+
+    private final ServerSocket server;
+    private final Mode mode;
+    private final ReaderThreads readers;
+    final BlockingQueue<Socket> accepted = new LinkedBlockingQueue<>();
+    volatile FrameSink received;
+
+    /** Receives frames in {@link Mode#SINK}. */
+    @FunctionalInterface
+    interface FrameSink {
+        void frame(byte[] body);
+    }
+
+    RawServer(Mode mode, ReaderThreads readers) throws IOException {
+        this.mode = mode;
+        this.readers = readers;
+        this.server = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
+        Thread.ofPlatform().daemon().name("raw-accept").start(this::accept);
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    Socket connect() throws IOException {
+        Socket socket = new Socket(InetAddress.getLoopbackAddress(), port());
+        socket.setTcpNoDelay(true);
+        return socket;
+    }
+
+    private void accept() {
+        try {
+            while (true) {
+                Socket socket = server.accept();
+                socket.setTcpNoDelay(true);
+                switch (mode) {
+                    case ACCEPT -> accepted.add(socket);
+                    case ECHO, SINK -> thread(() -> serve(socket));
+                }
+            }
+        } catch (IOException e) {
+            // closed
+        }
+    }
+
+    private void thread(Runnable task) {
+        switch (readers) {
+            case VIRTUAL -> Thread.ofVirtual().name("raw-reader").start(task);
+            case PLATFORM -> Thread.ofPlatform().daemon().name("raw-reader").start(task);
+        }
+    }
+
+    private void serve(Socket socket) {
+        try (socket) {
+            DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 65536));
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 65536));
+            while (true) {
+                int length = in.readInt();
+                byte[] body = new byte[length];
+                in.readFully(body);
+                if (mode == Mode.ECHO) {
+                    out.writeInt(length);
+                    out.write(body);
+                    out.flush();
+                } else {
+                    received.frame(body);
+                }
+            }
+        } catch (IOException e) {
+            // the client went away
+        }
+    }
+
+    /** A client end: framed writes and reads over one socket. */
+    static final class Client implements AutoCloseable {
+        private final Socket socket;
+        private final DataInputStream in;
+        private final DataOutputStream out;
+
+        Client(Socket socket) throws IOException {
+            this.socket = socket;
+            this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 65536));
+            this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 65536));
+        }
+
+        void write(byte[] body) {
+            try {
+                out.writeInt(body.length);
+                out.write(body);
+                out.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        byte[] read() {
+            try {
+                byte[] body = new byte[in.readInt()];
+                in.readFully(body);
+                return body;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        for (Socket socket : accepted) {
+            socket.close();
+        }
+    }
+}

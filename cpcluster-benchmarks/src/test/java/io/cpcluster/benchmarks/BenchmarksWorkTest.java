@@ -1,0 +1,109 @@
+package io.cpcluster.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cpcluster.ReaderThreads;
+import java.net.Socket;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every benchmark's code, run a few times outside JMH, so that CI notices when one breaks; and the
+ * checks that keep a broken link from looking fast do fail on a wrong answer.
+ */
+class BenchmarksWorkTest {
+    @Test
+    void roundTripsAnswerRightInEveryThreadMode() throws Exception {
+        for (String threads : new String[] {"platform", "platform-reader", "virtual"}) {
+            RoundTrip bench = new RoundTrip();
+            bench.threads = threads;
+            bench.setUp();
+            try {
+                for (int i = 0; i < 50; i++) {
+                    assertEquals(64, bench.bytes64().length);
+                    assertEquals(2.5, bench.record().x());
+                }
+            } finally {
+                bench.tearDown();
+            }
+        }
+        RawRoundTrip raw = new RawRoundTrip();
+        raw.readers = ReaderThreads.PLATFORM;
+        raw.setUp();
+        try {
+            assertEquals(80, raw.bytes64().length);
+        } finally {
+            raw.tearDown();
+        }
+    }
+
+    @Test
+    void oneWayMessagesAllArriveInOrder() throws Exception {
+        OneWay bench = new OneWay();
+        bench.size = 1024;
+        bench.readers = ReaderThreads.VIRTUAL;
+        bench.setUp();
+        try {
+            for (int i = 0; i < 1000; i++) {
+                bench.send();
+            }
+            bench.verify();
+        } finally {
+            bench.tearDown();
+        }
+        RawOneWay raw = new RawOneWay();
+        raw.size = 65536;
+        raw.setUp();
+        try {
+            for (int i = 0; i < 100; i++) {
+                raw.send();
+            }
+            raw.verify();
+        } finally {
+            raw.tearDown();
+        }
+    }
+
+    @Test
+    void linksOpenAndTheMasterJoinsAndBrokers() throws Exception {
+        LinkSetup setup = new LinkSetup();
+        setup.readers = ReaderThreads.PLATFORM;
+        setup.setUp();
+        try {
+            for (int i = 0; i < 5; i++) {
+                assertTrue(setup.connect().isOpen());
+                setup.closeLink();
+            }
+        } finally {
+            setup.tearDown();
+        }
+        RawConnect raw = new RawConnect();
+        raw.setUp();
+        try {
+            Socket accepted = raw.connect();
+            assertTrue(accepted.isConnected());
+            raw.closeConnection();
+        } finally {
+            raw.tearDown();
+        }
+        MasterRates rates = new MasterRates();
+        rates.setUp();
+        try {
+            assertTrue(rates.join() >= MasterRates.NODES + 1);
+            assertTrue(rates.link() > 0);
+        } finally {
+            rates.tearDown();
+        }
+    }
+
+    @Test
+    void aWrongAnswerFailsTheBenchmark() {
+        byte[] bytes = new byte[8];
+        Sequence.put(bytes, 42);
+        assertEquals(42, Sequence.get(bytes));
+        assertArrayEquals(new byte[] {0, 0, 0, 0, 0, 0, 0, 42}, bytes);
+        assertThrows(IllegalStateException.class, () -> Sequence.check(false, "the echo"));
+    }
+}
