@@ -114,7 +114,8 @@ public interface ClusterNode extends AutoCloseable {
     /**
      * Runs a task on another node that serves it, chosen by least outstanding work (from this
      * node's view), over a direct link opened on first use and reused after. When a link dies
-     * before the answer comes, the task is tried on another serving node.
+     * before the answer comes, the task is tried on another serving node: the task is taken to be
+     * idempotent ({@link SubmitOptions#IDEMPOTENT}).
      *
      * @param <O> the result type
      * @param task the task name
@@ -125,6 +126,22 @@ public interface ClusterNode extends AutoCloseable {
      *         {@link ClusterException}
      */
     <O> CompletableFuture<O> submit(String task, Object input, Class<O> resultType);
+
+    /**
+     * Runs a task on another node that serves it, as {@link #submit(String, Object, Class)} does,
+     * retrying on another node after a link failure only if the options say the task is
+     * idempotent.
+     *
+     * @param <O> the result type
+     * @param task the task name
+     * @param input the input: a {@code byte[]} (sent as raw bytes) or an object JSON-B can bind
+     * @param resultType the class the result is bound to
+     * @param options whether the task may run twice
+     * @return a future that completes with the result, or fails as {@link #submit(String, Object, Class)}
+     *         says, or with {@link LinkClosedException} when a task that is not idempotent may or may
+     *         not have run
+     */
+    <O> CompletableFuture<O> submit(String task, Object input, Class<O> resultType, SubmitOptions options);
 
     /**
      * Starts delivering this node's events to a listener: nodes joining and leaving, this node's

@@ -40,12 +40,17 @@ import java.util.Optional;
  *        default 100 ms
  * @param ticketTimeout how long an offered link waits for its initiator to connect; default 10 s
  * @param maxControlFrameSize the largest control frame accepted, in bytes; default 64 KiB
+ * @param heartbeatTimeout how long a node may go without a word before the master drops it,
+ *        releasing its ports and telling its peers; default 5 s
+ * @param rejoinGrace after a restart (the master found its token in its token store), how long it
+ *        waits for nodes to rejoin and report their open links before it brokers new links, so that
+ *        no port is handed out twice; default 5 s
  */
 public record MasterConfig(InetSocketAddress address, Optional<String> advertisedHost, PortRange portRange,
                            Optional<Path> joinFile, Optional<String> token, Transport transport,
                            TokenStore.Provider tokenStore, PortAllocator.Provider portAllocator,
                            Duration authTimeout, Duration authFailureDelay, Duration ticketTimeout,
-                           int maxControlFrameSize) {
+                           int maxControlFrameSize, Duration heartbeatTimeout, Duration rejoinGrace) {
     /** The default port the master listens on. */
     public static final int DEFAULT_PORT = 55000;
     /** The default largest control frame, 64 KiB. */
@@ -69,6 +74,8 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         Settings.notNegative(authFailureDelay, "authFailureDelay");
         Settings.positive(ticketTimeout, "ticketTimeout");
         Settings.between(maxControlFrameSize, 1024, 16 * 1024 * 1024, "maxControlFrameSize");
+        Settings.positive(heartbeatTimeout, "heartbeatTimeout");
+        Settings.notNegative(rejoinGrace, "rejoinGrace");
         token.ifPresent(Settings::checkToken);
     }
 
@@ -100,6 +107,8 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         builder.authFailureDelay = authFailureDelay;
         builder.ticketTimeout = ticketTimeout;
         builder.maxControlFrameSize = maxControlFrameSize;
+        builder.heartbeatTimeout = heartbeatTimeout;
+        builder.rejoinGrace = rejoinGrace;
         return builder;
     }
 
@@ -111,7 +120,8 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
                 + ", transport=" + transport.name() + ", tokenStore=" + tokenStore.name()
                 + ", portAllocator=" + portAllocator.name() + ", authTimeout=" + authTimeout
                 + ", authFailureDelay=" + authFailureDelay + ", ticketTimeout=" + ticketTimeout
-                + ", maxControlFrameSize=" + maxControlFrameSize + "]";
+                + ", maxControlFrameSize=" + maxControlFrameSize + ", heartbeatTimeout=" + heartbeatTimeout
+                + ", rejoinGrace=" + rejoinGrace + "]";
     }
 
     /** Builds a {@link MasterConfig}. Not thread-safe; {@link #build()} may be called more than once. */
@@ -131,6 +141,8 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         private Duration authFailureDelay = Duration.ofMillis(100);
         private Duration ticketTimeout = Duration.ofSeconds(10);
         private int maxControlFrameSize = DEFAULT_MAX_CONTROL_FRAME_SIZE;
+        private Duration heartbeatTimeout = Duration.ofSeconds(5);
+        private Duration rejoinGrace = Duration.ofSeconds(5);
 
         private Builder() {
         }
@@ -361,6 +373,28 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         }
 
         /**
+         * Sets how long a node may go without a word before the master drops it.
+         *
+         * @param timeout a positive duration, longer than the nodes' heartbeat interval
+         * @return this builder
+         */
+        public Builder heartbeatTimeout(Duration timeout) {
+            this.heartbeatTimeout = Settings.positive(timeout, "heartbeatTimeout");
+            return this;
+        }
+
+        /**
+         * Sets how long a restarted master waits for nodes to rejoin before it brokers new links.
+         *
+         * @param grace zero or more
+         * @return this builder
+         */
+        public Builder rejoinGrace(Duration grace) {
+            this.rejoinGrace = Settings.notNegative(grace, "rejoinGrace");
+            return this;
+        }
+
+        /**
          * Builds the configuration, finding the transport, token store and port allocator chosen
          * by name.
          *
@@ -375,7 +409,8 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
                     : Services.portAllocator(portAllocatorName);
             return new MasterConfig(address, Optional.ofNullable(advertisedHost), portRange,
                     Optional.ofNullable(joinFile), Optional.ofNullable(token), chosenTransport, chosenStore,
-                    chosenAllocator, authTimeout, authFailureDelay, ticketTimeout, maxControlFrameSize);
+                    chosenAllocator, authTimeout, authFailureDelay, ticketTimeout, maxControlFrameSize, heartbeatTimeout,
+                    rejoinGrace);
         }
     }
 }

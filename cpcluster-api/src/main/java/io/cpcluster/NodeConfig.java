@@ -50,13 +50,29 @@ import java.util.Optional;
  * @param connectTimeout how long to wait for a TCP connection to the master or a peer; default 5 s
  * @param linkTimeout how long {@link ClusterNode#connect(NodeId)} waits for a link in all; default 10 s
  * @param maxFrameSize the largest frame accepted on a direct link, in bytes; default 16 MiB
+ * @param maxCallsInFlight on each link, the most calls this node waits for at once (a call beyond
+ *        waits for one to end: backpressure), and the most of the peer's calls it runs at once (the
+ *        peer is then held back); default 1024
+ * @param heartbeatInterval how often the node tells the master it is alive; default 1 s
+ * @param heartbeatTimeout how long the node goes without a word from the master before it takes
+ *        the master for lost and reconnects; default 5 s
+ * @param linkHeartbeatInterval how long a link may be idle before this node sends a keep-alive
+ *        on it; default 1 s
+ * @param linkHeartbeatTimeout how long a link may go without a frame from the peer before this
+ *        node takes the peer for dead and closes the link; default 5 s
+ * @param reconnectDelay the first wait before reconnecting to a lost master; it doubles (with
+ *        jitter) up to {@code reconnectMaxDelay}; default 100 ms
+ * @param reconnectMaxDelay the longest wait between reconnection attempts; default 5 s
+ * @param closeTimeout how long {@link ClusterNode#close()} lets calls in flight finish; default 5 s
  * @param tasks the tasks this node serves from the start, by name
  */
 public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<String> token,
                          Optional<Path> joinFile, Optional<String> bindHost, Optional<String> advertisedHost,
                          Transport transport, ReaderThreads linkReaders, HandlerThreads handlerThreads,
-                         Duration connectTimeout,
-                         Duration linkTimeout, int maxFrameSize, Map<String, TaskBinding<?, ?>> tasks) {
+                         Duration connectTimeout, Duration linkTimeout, int maxFrameSize, int maxCallsInFlight,
+                         Duration heartbeatInterval, Duration heartbeatTimeout, Duration linkHeartbeatInterval,
+                         Duration linkHeartbeatTimeout, Duration reconnectDelay, Duration reconnectMaxDelay,
+                         Duration closeTimeout, Map<String, TaskBinding<?, ?>> tasks) {
     /** The default largest frame on a direct link, 16 MiB. */
     public static final int DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
     /** The longest node name, in characters. */
@@ -81,6 +97,16 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         Settings.positive(connectTimeout, "connectTimeout");
         Settings.positive(linkTimeout, "linkTimeout");
         Settings.between(maxFrameSize, 64 * 1024, Integer.MAX_VALUE - 8, "maxFrameSize");
+        Settings.between(maxCallsInFlight, 1, 1 << 20, "maxCallsInFlight");
+        Settings.shorter(heartbeatInterval, "heartbeatInterval", heartbeatTimeout, "heartbeatTimeout");
+        Settings.shorter(linkHeartbeatInterval, "linkHeartbeatInterval", linkHeartbeatTimeout, "linkHeartbeatTimeout");
+        Settings.positive(reconnectDelay, "reconnectDelay");
+        Settings.positive(reconnectMaxDelay, "reconnectMaxDelay");
+        if (reconnectDelay.compareTo(reconnectMaxDelay) > 0) {
+            throw new IllegalArgumentException("reconnectDelay (" + reconnectDelay + ") must not exceed reconnectMaxDelay ("
+                    + reconnectMaxDelay + ")");
+        }
+        Settings.notNegative(closeTimeout, "closeTimeout");
         token.ifPresent(Settings::checkToken);
         Map<String, TaskBinding<?, ?>> copy = new LinkedHashMap<>();
         Objects.requireNonNull(tasks, "tasks").forEach((task, binding) -> {
@@ -138,6 +164,14 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         builder.connectTimeout = connectTimeout;
         builder.linkTimeout = linkTimeout;
         builder.maxFrameSize = maxFrameSize;
+        builder.maxCallsInFlight = maxCallsInFlight;
+        builder.heartbeatInterval = heartbeatInterval;
+        builder.heartbeatTimeout = heartbeatTimeout;
+        builder.linkHeartbeatInterval = linkHeartbeatInterval;
+        builder.linkHeartbeatTimeout = linkHeartbeatTimeout;
+        builder.reconnectDelay = reconnectDelay;
+        builder.reconnectMaxDelay = reconnectMaxDelay;
+        builder.closeTimeout = closeTimeout;
         builder.tasks.putAll(tasks);
         return builder;
     }
@@ -149,8 +183,11 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
                 + (token.isPresent() ? "(hidden)" : "(none)") + ", joinFile=" + joinFile + ", bindHost=" + bindHost
                 + ", advertisedHost=" + advertisedHost + ", transport=" + transport.name() + ", linkReaders="
                 + linkReaders + ", handlerThreads=" + handlerThreads + ", connectTimeout=" + connectTimeout
-                + ", linkTimeout=" + linkTimeout
-                + ", maxFrameSize=" + maxFrameSize + ", tasks=" + tasks.keySet() + "]";
+                + ", linkTimeout=" + linkTimeout + ", maxFrameSize=" + maxFrameSize + ", maxCallsInFlight="
+                + maxCallsInFlight + ", heartbeatInterval=" + heartbeatInterval + ", heartbeatTimeout=" + heartbeatTimeout
+                + ", linkHeartbeatInterval=" + linkHeartbeatInterval + ", linkHeartbeatTimeout=" + linkHeartbeatTimeout
+                + ", reconnectDelay=" + reconnectDelay + ", reconnectMaxDelay=" + reconnectMaxDelay + ", closeTimeout="
+                + closeTimeout + ", tasks=" + tasks.keySet() + "]";
     }
 
     /** Builds a {@link NodeConfig}. Not thread-safe; {@link #build()} may be called more than once. */
@@ -168,6 +205,14 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration linkTimeout = Duration.ofSeconds(10);
         private int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+        private int maxCallsInFlight = 1024;
+        private Duration heartbeatInterval = Duration.ofSeconds(1);
+        private Duration heartbeatTimeout = Duration.ofSeconds(5);
+        private Duration linkHeartbeatInterval = Duration.ofSeconds(1);
+        private Duration linkHeartbeatTimeout = Duration.ofSeconds(5);
+        private Duration reconnectDelay = Duration.ofMillis(100);
+        private Duration reconnectMaxDelay = Duration.ofSeconds(5);
+        private Duration closeTimeout = Duration.ofSeconds(5);
         private final Map<String, TaskBinding<?, ?>> tasks = new LinkedHashMap<>();
 
         private Builder() {
@@ -344,6 +389,75 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         }
 
         /**
+         * Sets, for each link, the most calls this node waits for at once, and the most of the
+         * peer's calls it runs at once.
+         *
+         * @param calls at least 1
+         * @return this builder
+         */
+        public Builder maxCallsInFlight(int calls) {
+            this.maxCallsInFlight = Settings.between(calls, 1, 1 << 20, "maxCallsInFlight");
+            return this;
+        }
+
+        /**
+         * Sets how often the node tells the master it is alive, and how long it goes without a word
+         * from the master before it reconnects.
+         *
+         * @param interval a positive duration, shorter than {@code timeout}
+         * @param timeout a positive duration
+         * @return this builder
+         */
+        public Builder heartbeat(Duration interval, Duration timeout) {
+            Settings.shorter(interval, "heartbeatInterval", timeout, "heartbeatTimeout");
+            this.heartbeatInterval = interval;
+            this.heartbeatTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Sets how long a link may be idle before this node sends a keep-alive on it, and how long
+         * it may go without a frame from the peer before the peer is taken for dead.
+         *
+         * @param interval a positive duration, shorter than {@code timeout}
+         * @param timeout a positive duration
+         * @return this builder
+         */
+        public Builder linkHeartbeat(Duration interval, Duration timeout) {
+            Settings.shorter(interval, "linkHeartbeatInterval", timeout, "linkHeartbeatTimeout");
+            this.linkHeartbeatInterval = interval;
+            this.linkHeartbeatTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Sets the waits between attempts to reconnect to a lost master: the first, doubling with
+         * jitter up to the longest.
+         *
+         * @param first the first wait
+         * @param longest the longest wait
+         * @return this builder
+         */
+        public Builder reconnectDelay(Duration first, Duration longest) {
+            Settings.positive(first, "reconnectDelay");
+            Settings.positive(longest, "reconnectMaxDelay");
+            this.reconnectDelay = first;
+            this.reconnectMaxDelay = longest;
+            return this;
+        }
+
+        /**
+         * Sets how long {@link ClusterNode#close()} lets calls in flight finish.
+         *
+         * @param timeout zero or more
+         * @return this builder
+         */
+        public Builder closeTimeout(Duration timeout) {
+            this.closeTimeout = Settings.notNegative(timeout, "closeTimeout");
+            return this;
+        }
+
+        /**
          * Makes the node serve a task from the start. A later handler for the same name replaces
          * an earlier one.
          *
@@ -371,7 +485,9 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
             Transport chosenTransport = transport != null ? transport : Services.transport(transportName);
             return new NodeConfig(chosenName, masters, Optional.ofNullable(token), Optional.ofNullable(joinFile),
                     Optional.ofNullable(bindHost), Optional.ofNullable(advertisedHost), chosenTransport, linkReaders,
-                    handlerThreads, connectTimeout, linkTimeout, maxFrameSize, tasks);
+                    handlerThreads, connectTimeout, linkTimeout, maxFrameSize, maxCallsInFlight, heartbeatInterval,
+                    heartbeatTimeout, linkHeartbeatInterval, linkHeartbeatTimeout, reconnectDelay, reconnectMaxDelay,
+                    closeTimeout, tasks);
         }
 
         private static byte[] randomBytes(int count) {

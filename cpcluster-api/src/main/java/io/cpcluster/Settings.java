@@ -27,6 +27,16 @@ final class Settings {
         return value;
     }
 
+    /** Checks that both are positive and the first is shorter than the second. */
+    static void shorter(Duration first, String firstName, Duration second, String secondName) {
+        positive(first, firstName);
+        positive(second, secondName);
+        if (first.compareTo(second) >= 0) {
+            throw new IllegalArgumentException(firstName + " (" + first + ") must be shorter than " + secondName + " ("
+                    + second + ")");
+        }
+    }
+
     static int between(int value, int min, int max, String name) {
         if (value < min || value > max) {
             throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", not " + value);

@@ -24,6 +24,17 @@ public interface PortAllocator {
     int allocate(String host);
 
     /**
+     * Takes a given port on a host, if it is free: how a restarted master records the ports of
+     * links that rejoining nodes report.
+     *
+     * @param host the host
+     * @param port the port
+     * @return true if the port was free and is now in use; false if it was already in use or is
+     *         outside the allocator's range
+     */
+    boolean reserve(String host, int port);
+
+    /**
      * Gives a port back.
      *
      * @param host the host it was allocated on

@@ -28,22 +28,47 @@ sealed interface Control {
         }
     }
 
-    /** Node to master: who it is, and the proof that it holds the token. */
-    record Auth(int version, String nodeId, String name, String proof, List<String> tasks, String advertisedHost)
-            implements Control {
+    /**
+     * Node to master: who it is, the proof that it holds the token, and, when it rejoins, the links
+     * it still has open, so that the master can rebuild its port book.
+     */
+    record Auth(int version, String nodeId, String name, String proof, List<String> tasks, String advertisedHost,
+                List<LinkClaim> links) implements Control {
         public Auth {
             need(nodeId, "AUTH", "nodeId");
             need(name, "AUTH", "name");
             need(proof, "AUTH", "proof");
             tasks = tasks == null ? List.of() : List.copyOf(tasks);
+            links = links == null ? List.of() : List.copyOf(links);
         }
     }
 
-    /** Master to node: accepted, and this is how the cluster sees you. {@code NODES} frames follow. */
-    record AuthOk(int version, WireNode node) implements Control {
+    /** A link a rejoining node still has open, as it reports it in {@code AUTH}. */
+    record LinkClaim(String linkId, String initiator, String acceptor, String host, int port) {
+        public LinkClaim {
+            need(linkId, "link claim", "linkId");
+            need(initiator, "link claim", "initiator");
+            need(acceptor, "link claim", "acceptor");
+            need(host, "link claim", "host");
+        }
+    }
+
+    /**
+     * Master to node: accepted, and this is how the cluster sees you; the node must be heard from
+     * at least every {@code heartbeatTimeoutMs}. {@code NODES} frames follow.
+     */
+    record AuthOk(int version, WireNode node, long heartbeatTimeoutMs) implements Control {
         public AuthOk {
             need(node, "AUTH_OK", "node");
         }
+    }
+
+    /** Node to master, every heartbeat interval: alive. */
+    record Ping(long time) implements Control {
+    }
+
+    /** Master to node: the answer to a {@code PING}, carrying its {@code time} back. */
+    record Pong(long time) implements Control {
     }
 
     /** Master to node: the proof was wrong; the master closes the connection. */
@@ -178,8 +203,6 @@ sealed interface Control {
         static final String UNSUPPORTED_VERSION = "UNSUPPORTED_VERSION";
         /** The node did not authenticate in time. */
         static final String AUTH_TIMEOUT = "AUTH_TIMEOUT";
-        /** A node with this id is already connected. */
-        static final String DUPLICATE_NODE = "DUPLICATE_NODE";
 
         public Fault {
             need(code, "ERROR", "code");

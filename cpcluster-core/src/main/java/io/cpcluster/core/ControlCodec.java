@@ -36,6 +36,8 @@ final class ControlCodec {
             entry(Control.Auth.class, "AUTH"),
             entry(Control.AuthOk.class, "AUTH_OK"),
             entry(Control.AuthFailed.class, "AUTH_FAILED"),
+            entry(Control.Ping.class, "PING"),
+            entry(Control.Pong.class, "PONG"),
             entry(Control.NodeList.class, "NODES"),
             entry(Control.NodeJoin.class, "NODE_JOINED"),
             entry(Control.NodeUpdate.class, "NODE_UPDATED"),
@@ -79,8 +81,16 @@ final class ControlCodec {
                     if (m.advertisedHost() != null) {
                         json.write("advertisedHost", m.advertisedHost());
                     }
+                    json.writeStartArray("links");
+                    m.links().forEach(claim -> json.writeStartObject().write("linkId", claim.linkId())
+                            .write("initiator", claim.initiator()).write("acceptor", claim.acceptor())
+                            .write("host", claim.host()).write("port", claim.port()).writeEnd());
+                    json.writeEnd();
                 }
-                case Control.AuthOk m -> node(json.write("version", m.version()), "node", m.node());
+                case Control.AuthOk m -> node(json.write("version", m.version()), "node", m.node())
+                        .write("heartbeatTimeoutMs", m.heartbeatTimeoutMs());
+                case Control.Ping m -> json.write("time", m.time());
+                case Control.Pong m -> json.write("time", m.time());
                 case Control.AuthFailed m -> json.write("reason", m.reason());
                 case Control.NodeList m -> {
                     json.writeStartArray("nodes");
@@ -158,8 +168,11 @@ final class ControlCodec {
             return switch (type) {
                 case "HELLO" -> new Control.Hello(f.integer("version"), f.string("nonce"));
                 case "AUTH" -> new Control.Auth(f.integer("version"), f.string("nodeId"), f.string("name"),
-                        f.string("proof"), f.strings("tasks"), f.string("advertisedHost"));
-                case "AUTH_OK" -> new Control.AuthOk(f.integer("version"), f.node("node"));
+                        f.string("proof"), f.strings("tasks"), f.string("advertisedHost"), f.claims("links"));
+                case "AUTH_OK" -> new Control.AuthOk(f.integer("version"), f.node("node"),
+                        f.number("heartbeatTimeoutMs"));
+                case "PING" -> new Control.Ping(f.number("time"));
+                case "PONG" -> new Control.Pong(f.number("time"));
                 case "AUTH_FAILED" -> new Control.AuthFailed(f.string("reason"));
                 case "NODES" -> new Control.NodeList(f.nodes("nodes"), f.bool("more"));
                 case "NODE_JOINED" -> new Control.NodeJoin(f.node("node"));
@@ -337,6 +350,24 @@ final class ControlCodec {
                 nodes.add(node(node));
             }
             return nodes;
+        }
+
+        /** A list of link claims, or null when absent. */
+        List<Control.LinkClaim> claims(String field) {
+            JsonArray array = array(field);
+            if (array == null) {
+                return null;
+            }
+            List<Control.LinkClaim> claims = new ArrayList<>(array.size());
+            for (JsonValue value : array) {
+                if (!(value instanceof JsonObject claim)) {
+                    throw wrong(field, "a list of link objects");
+                }
+                Fields f = new Fields(claim, type + " link");
+                claims.add(new Control.LinkClaim(f.requiredString("linkId"), f.requiredString("initiator"),
+                        f.requiredString("acceptor"), f.requiredString("host"), f.integer("port")));
+            }
+            return claims;
         }
 
         private Control.WireNode node(JsonObject node) {

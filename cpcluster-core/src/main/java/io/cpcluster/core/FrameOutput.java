@@ -21,6 +21,8 @@ final class FrameOutput {
     // lock(), not lockInterruptibly(): a writer that skipped its flush counts on the writer
     // queued behind it to flush, so a queued writer must not walk away.
     private final ReentrantLock lock = new ReentrantLock();
+    /** When a frame was last written (System.nanoTime()), for keep-alives on idle links. */
+    private volatile long lastWrite = System.nanoTime();
 
     FrameOutput(OutputStream out) {
         this.out = new BufferedOutputStream(out, BUFFER_SIZE);
@@ -72,8 +74,14 @@ final class FrameOutput {
             if (!lock.hasQueuedThreads()) {
                 out.flush();
             }
+            lastWrite = System.nanoTime();
         } finally {
             lock.unlock();
         }
+    }
+
+    /** When a frame was last written (System.nanoTime()). */
+    long lastWrite() {
+        return lastWrite;
     }
 }

@@ -17,6 +17,7 @@ import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -45,6 +46,14 @@ final class Link implements DirectLink {
     private final int maxFrameSize;
     private final int peerMaxFrameSize;
     private final ConcurrentHashMap<Long, Call<?>> calls = new ConcurrentHashMap<>();
+    /** Room for this node's calls in flight: {@link io.cpcluster.NodeConfig#maxCallsInFlight()}. */
+    private final Semaphore callRoom;
+    /** Room for the peer's calls running here at once; when there is none, the reader waits. */
+    private final Semaphore handlerRoom;
+    /** When a frame last came from the peer (System.nanoTime()). */
+    private volatile long lastRead = System.nanoTime();
+    /** The link whose reader this thread is, if any: a call made here must never wait for room. */
+    private static final ThreadLocal<Link> READING = new ThreadLocal<>();
     private final AtomicLong correlations = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile String closeReason;
@@ -68,6 +77,8 @@ final class Link implements DirectLink {
         this.output = output;
         this.maxFrameSize = node.config().maxFrameSize();
         this.peerMaxFrameSize = peerMaxFrameSize;
+        this.callRoom = new Semaphore(node.config().maxCallsInFlight());
+        this.handlerRoom = new Semaphore(node.config().maxCallsInFlight());
     }
 
     void start() {
@@ -115,11 +126,19 @@ final class Link implements DirectLink {
             future.completeExceptionally(closedException(task));
             return future;
         }
+        if (!takeCallRoom(task, future)) {
+            return future;
+        }
+        if (closed.get()) {
+            callRoom.release();
+            future.completeExceptionally(closedException(task));
+            return future;
+        }
         long correlation = correlations.incrementAndGet();
         calls.put(correlation, new Call<>(task, resultType, future));
-        if (closed.get()) {
+        if (closed.get() && calls.remove(correlation) != null) {
             // close() may have swept the calls before this one was added.
-            calls.remove(correlation);
+            callRoom.release();
             future.completeExceptionally(closedException(task));
             return future;
         }
@@ -130,6 +149,35 @@ final class Link implements DirectLink {
             close("writing to the peer failed: " + e.getMessage(), false);
         }
         return future;
+    }
+
+    /**
+     * Waits for room for one more call in flight (backpressure). On this link's own reader thread
+     * it never waits, since only that thread can make room: a full link fails the call instead.
+     *
+     * @return false when the call has been failed instead
+     */
+    private boolean takeCallRoom(String task, CompletableFuture<?> future) {
+        if (callRoom.tryAcquire()) {
+            return true;
+        }
+        if (READING.get() == this) {
+            future.completeExceptionally(new ClusterException("link " + info.id() + " to " + peer.label() + " already has "
+                    + node.config().maxCallsInFlight() + " calls in flight, and task '" + task + "' was called on the"
+                    + " link's reader thread, which must not wait: chain calls with thenComposeAsync, or raise"
+                    + " NodeConfig.maxCallsInFlight"));
+            return false;
+        }
+        try {
+            callRoom.acquire();
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            future.completeExceptionally(new ClusterException("interrupted while waiting for room for task '" + task
+                    + "' on link " + info.id() + " (it has " + node.config().maxCallsInFlight() + " calls in flight)",
+                    e));
+            return false;
+        }
     }
 
     @Override
@@ -176,6 +224,7 @@ final class Link implements DirectLink {
 
     private void read() {
         byte[] header = new byte[LinkFrame.HEADER_LENGTH];
+        READING.set(this);
         try {
             while (true) {
                 int length = input.readLength(LinkFrame.HEADER_LENGTH, maxFrameSize);
@@ -183,6 +232,7 @@ final class Link implements DirectLink {
                     close("the peer closed the connection", false);
                     return;
                 }
+                lastRead = System.nanoTime();
                 input.readFully(header, 0, LinkFrame.HEADER_LENGTH);
                 LinkFrame.Header parsed = LinkFrame.Header.parse(header, length);
                 String task = null;
@@ -194,7 +244,16 @@ final class Link implements DirectLink {
                 byte[] payload = new byte[length - LinkFrame.HEADER_LENGTH - parsed.nameLength()];
                 input.readFully(payload, 0, payload.length);
                 switch (parsed.kind()) {
-                    case LinkFrame.CALL -> node.serve(this, parsed.correlation(), task, parsed.flags(), payload);
+                    case LinkFrame.CALL -> {
+                        // The peer may not run more than maxCallsInFlight calls here at once: past that,
+                        // stop reading until one ends, which holds the peer back through TCP.
+                        handlerRoom.acquireUninterruptibly();
+                        if (closed.get()) {
+                            handlerRoom.release();
+                            return;
+                        }
+                        node.serve(this, parsed.correlation(), task, parsed.flags(), payload);
+                    }
                     case LinkFrame.RESULT -> completed(parsed, payload);
                     case LinkFrame.ERROR -> failed(parsed, payload);
                     case LinkFrame.MESSAGE -> received(payload);
@@ -202,6 +261,7 @@ final class Link implements DirectLink {
                         close("closed by " + peer.label() + ": " + new String(payload, StandardCharsets.UTF_8), false);
                         return;
                     }
+                    case LinkFrame.PING -> LOG.log(Level.TRACE, "keep-alive from {0}", peer.label());
                     default -> throw new ProtocolException("unknown link frame kind " + parsed.kind());
                 }
             }
@@ -210,12 +270,15 @@ final class Link implements DirectLink {
             close("protocol error: " + e.getMessage(), true);
         } catch (IOException e) {
             close(closed.get() ? closeReason : "connection lost: " + e.getMessage(), false);
+        } finally {
+            READING.remove();
         }
     }
 
     private void completed(LinkFrame.Header header, byte[] payload) {
         Call<?> call = calls.remove(header.correlation());
         if (call != null) {
+            callRoom.release();
             complete(call, header.flags(), payload);
         }
     }
@@ -237,6 +300,7 @@ final class Link implements DirectLink {
         if (call == null) {
             return;
         }
+        callRoom.release();
         String[] error = ControlCodec.decodeError(payload);
         call.future().completeExceptionally(new RemoteTaskException(call.task(), peer.label(), error[0], error[1]));
     }
@@ -270,7 +334,7 @@ final class Link implements DirectLink {
 
     // ---------------------------------------------------------------- answering the peer's calls
 
-    /** Sends the result of one of the peer's calls. */
+    /** Sends the result of one of the peer's calls, which has ended. */
     void respond(long correlation, String task, Object result) {
         Payloads.Encoded encoded;
         try {
@@ -280,11 +344,13 @@ final class Link implements DirectLink {
             respondError(correlation, e);
             return;
         }
+        handlerRoom.release();
         write(LinkFrame.RESULT, encoded.flags(), correlation, encoded.bytes());
     }
 
-    /** Sends the failure of one of the peer's calls. */
+    /** Sends the failure of one of the peer's calls, which has ended. */
     void respondError(long correlation, Throwable error) {
+        handlerRoom.release();
         String message = Objects.requireNonNullElse(error.getMessage(), "");
         byte[] body = ControlCodec.encodeError(error.getClass().getName(), message);
         if (LinkFrame.HEADER_LENGTH + body.length > peerMaxFrameSize) {
@@ -303,6 +369,37 @@ final class Link implements DirectLink {
         } catch (IOException e) {
             close("writing to the peer failed: " + e.getMessage(), false);
         }
+    }
+
+    // ---------------------------------------------------------------- liveness
+
+    /**
+     * The node's heartbeat, for this link: closes it when the peer has been silent too long (dead,
+     * frozen or cut off; calls in flight then fail at once), and sends a keep-alive when this side
+     * has been. Both on virtual threads: a stalled socket must not hold up the node's timer.
+     */
+    void beat(long now) {
+        if (closed.get()) {
+            return;
+        }
+        long silent = now - lastRead;
+        if (silent > node.config().linkHeartbeatTimeout().toNanos()) {
+            Threads.startVirtual("cpcluster-link-" + info.id() + "-dead", () -> close("no frame from " + peer.label()
+                    + " for " + TimeUnit.NANOSECONDS.toMillis(silent) + " ms: it is dead, frozen or cut off", false));
+        } else if (now - output.lastWrite() > node.config().linkHeartbeatInterval().toNanos()) {
+            Threads.startVirtual("cpcluster-link-" + info.id() + "-ping",
+                    () -> write(LinkFrame.PING, 0, 0, Bytes.EMPTY));
+        }
+    }
+
+    /** The calls this node waits for on this link. */
+    int callsInFlight() {
+        return calls.size();
+    }
+
+    /** The peer's calls running here now. */
+    int handlersRunning() {
+        return node.config().maxCallsInFlight() - handlerRoom.availablePermits();
     }
 
     // ---------------------------------------------------------------- closing
@@ -337,9 +434,13 @@ final class Link implements DirectLink {
         for (Long correlation : calls.keySet()) {
             Call<?> call = calls.remove(correlation);
             if (call != null) {
+                callRoom.release();
                 call.future().completeExceptionally(closedException(call.task()));
             }
         }
+        // Callers waiting for room, and a reader waiting for a handler to end, find the link closed.
+        callRoom.release(node.config().maxCallsInFlight());
+        handlerRoom.release(node.config().maxCallsInFlight());
         messageLock.lock();
         try {
             consumerSet.signalAll();

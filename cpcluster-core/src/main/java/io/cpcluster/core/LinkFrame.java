@@ -29,7 +29,8 @@ import java.nio.charset.StandardCharsets;
  * name length + payload length. Kinds: {@code CALL} (a task name, a correlation id chosen by
  * the caller, the input), {@code RESULT} and {@code ERROR} (the call's correlation id; the
  * result, or a JSON {@code {"type":…,"message":…}}), {@code MESSAGE} (one-way bytes),
- * {@code CLOSE} (the sender is closing; the payload is the reason in UTF-8). Flags say how the
+ * {@code CLOSE} (the sender is closing; the payload is the reason in UTF-8), {@code PING} (a
+ * keep-alive on an idle link; no payload). Flags say how the
  * payload is encoded: {@code RAW} bytes, {@code NULL} (no value), or neither (UTF-8 JSON).
  */
 final class LinkFrame {
@@ -47,6 +48,7 @@ final class LinkFrame {
     static final byte ERROR = 3;
     static final byte MESSAGE = 4;
     static final byte CLOSE = 5;
+    static final byte PING = 6;
 
     /** The payload is raw bytes (a {@code byte[]} value). */
     static final int FLAG_RAW = 1;
@@ -91,7 +93,7 @@ final class LinkFrame {
             int flags = bytes[inHeader(FLAGS_OFFSET)] & 0xff;
             int nameLength = Bytes.getUnsignedShort(bytes, inHeader(NAME_LENGTH_OFFSET));
             long correlation = Bytes.getLong(bytes, inHeader(CORRELATION_OFFSET));
-            if (kind < CALL || kind > CLOSE) {
+            if (kind < CALL || kind > PING) {
                 throw new ProtocolException("unknown link frame kind " + kind);
             }
             if ((flags & ~(FLAG_RAW | FLAG_NULL)) != 0 || flags == (FLAG_RAW | FLAG_NULL)) {

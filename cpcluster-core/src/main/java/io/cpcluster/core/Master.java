@@ -86,39 +86,50 @@ final class Master implements ClusterMaster {
     private final AtomicLong linksBrokered = new AtomicLong();
     private final AtomicLong protocolErrors = new AtomicLong();
     private final Thread acceptor;
+    /** Until when a restarted master waits for nodes to rejoin before it brokers links (System.nanoTime()). */
+    private final long rejoinGraceEnd;
     private volatile boolean closed;
 
     private Master(MasterConfig config, Transport.Listener listener, TokenStore tokens, PortAllocator ports,
-                   JoinInfo joinInfo) {
+                   JoinInfo joinInfo, boolean restarted) {
         this.config = config;
         this.listener = listener;
         this.tokens = tokens;
         this.ports = ports;
         this.joinInfo = joinInfo;
         this.throttle = new AuthThrottle(config.authFailureDelay());
-        this.acceptor = Threads.startVirtual("cpcluster-master-accept-" + Addresses.text(listener.localAddress()), this::accept);
+        this.rejoinGraceEnd = System.nanoTime() + (restarted ? config.rejoinGrace().toNanos() : 0);
+        long sweep = Math.max(20, config.heartbeatTimeout().toMillis() / 5);
+        timer.scheduleWithFixedDelay(this::dropSilentNodes, sweep, sweep, TimeUnit.MILLISECONDS);
+        this.acceptor = Threads.startVirtual("cpcluster-master-accept-" + Addresses.text(listener.localAddress()),
+                this::accept);
     }
 
     /** Binds, settles the token, writes the join file, and starts accepting nodes. */
     static Master start(MasterConfig config) {
         TokenStore tokens = config.tokenStore().create(config);
         PortAllocator ports = config.portAllocator().create(config);
+        // A token already in the store means this master ran before: nodes may come back with links.
+        boolean restarted = config.token().isEmpty() && !tokens.tokens().isEmpty();
         String token = settleToken(config, tokens);
         Transport.Listener listener;
         try {
             listener = config.transport().listen(config.address());
         } catch (IOException e) {
-            throw new ClusterException("the master could not listen on " + Addresses.text(config.address()) + ": " + e.getMessage()
-                    + "; is another master (or program) using that port? Choose another with MasterConfig.port", e);
+            throw new ClusterException("the master could not listen on " + Addresses.text(config.address()) + ": "
+                    + e.getMessage() + "; is another master (or program) using that port? Choose another with"
+                    + " MasterConfig.port", e);
         }
         try {
             InetSocketAddress bound = listener.localAddress();
             JoinInfo join = new JoinInfo(token, config.advertisedHost().orElseGet(() -> advertised(bound)),
                     bound.getPort());
             config.joinFile().ifPresent(file -> JoinFiles.write(file, join));
-            Master master = new Master(config, listener, tokens, ports, join);
-            LOG.log(Level.INFO, "master listening on {0}, link ports {1}{2}", Addresses.text(bound), config.portRange(),
-                    config.joinFile().map(f -> ", join file " + f.toAbsolutePath()).orElse(""));
+            Master master = new Master(config, listener, tokens, ports, join, restarted);
+            LOG.log(Level.INFO, "master listening on {0}, link ports {1}{2}{3}", Addresses.text(bound),
+                    config.portRange(), config.joinFile().map(f -> ", join file " + f.toAbsolutePath()).orElse(""),
+                    restarted ? "; restarted with its old token, it waits " + config.rejoinGrace().toMillis()
+                            + " ms for nodes to rejoin before it brokers links" : "");
             return master;
         } catch (RuntimeException e) {
             try {
@@ -202,12 +213,14 @@ final class Master implements ClusterMaster {
         byte[] proof;
         NodeId id;
         Set<String> tasks = new HashSet<>();
+        List<Claim> claims;
         try {
             proof = Secrets.fromBase64(auth.proof());
             id = new NodeId(auth.nodeId());
             NodeConfig.checkName(auth.name());
             auth.tasks().forEach(task -> tasks.add(TaskBinding.checkTaskName(task)));
             checkHost(auth.advertisedHost());
+            claims = claims(id, auth.links());
         } catch (IllegalArgumentException e) {
             throw new ProtocolException("malformed AUTH: " + e.getMessage(), e);
         }
@@ -227,34 +240,118 @@ final class Master implements ClusterMaster {
                 : session.remote().getAddress().getHostAddress();
         // Milliseconds, as the wire carries them, so that every node sees the same NodeInfo.
         NodeInfo node = new NodeInfo(id, auth.name(), host, tasks, Instant.now().truncatedTo(ChronoUnit.MILLIS));
+        List<ClusterEvent> published = new ArrayList<>();
+        boolean rejoined;
         lock.lock();
         try {
             if (closed) {
                 session.close("the master is closing");
                 return false;
             }
-            if (nodes.containsKey(id)) {
-                session.sendAndClose(new Control.Fault(Control.Fault.DUPLICATE_NODE, "a node with id " + id
-                        + " is already connected: every node needs its own id"), "duplicate node id");
-                return false;
+            Session previous = nodes.get(id);
+            rejoined = previous != null;
+            if (rejoined) {
+                // The node reconnected before this master noticed its old connection was gone (or
+                // another process claims its id, which only a holder of the token can). The new
+                // connection takes over; the links it reports stay open.
+                previous.close("replaced by a new connection from the same node");
             }
             session.node(node);
-            List<Control.WireNode> others = nodes.values().stream().map(s -> Control.WireNode.of(s.node())).toList();
-            session.send(new Control.AuthOk(Control.VERSION, Control.WireNode.of(node)));
+            nodes.put(id, session);
+            reconcile(session, claims, published);
+            List<Control.WireNode> others = nodes.values().stream().filter(other -> other != session)
+                    .map(other -> Control.WireNode.of(other.node())).toList();
+            session.send(new Control.AuthOk(Control.VERSION, Control.WireNode.of(node),
+                    config.heartbeatTimeout().toMillis()));
             for (int from = 0; from < others.size() || from == 0; from += NODES_PER_PAGE) {
                 int to = Math.min(others.size(), from + NODES_PER_PAGE);
                 session.send(new Control.NodeList(others.subList(from, to), to < others.size()));
             }
-            Control.NodeJoin joined = new Control.NodeJoin(Control.WireNode.of(node));
-            nodes.values().forEach(other -> other.send(joined));
-            nodes.put(id, session);
+            Control announcement = rejoined ? new Control.NodeUpdate(Control.WireNode.of(node))
+                    : new Control.NodeJoin(Control.WireNode.of(node));
+            nodes.values().stream().filter(other -> other != session).forEach(other -> other.send(announcement));
         } finally {
             lock.unlock();
         }
         nodesAuthenticated.incrementAndGet();
-        LOG.log(Level.INFO, "node {0} joined from {1}, serving {2}", node.label(), Addresses.text(session.remote()), node.tasks());
-        events.publish(new NodeJoined(node));
+        LOG.log(Level.INFO, "node {0} {1} from {2}, serving {3}{4}", node.label(), rejoined ? "reconnected" : "joined",
+                Addresses.text(session.remote()), node.tasks(),
+                claims.isEmpty() ? "" : ", reporting " + claims.size() + " open link(s)");
+        if (!rejoined) {
+            published.addFirst(new NodeJoined(node));
+        }
+        published.forEach(events::publish);
         return true;
+    }
+
+    /** A link a rejoining node reports, checked. */
+    private record Claim(LinkId id, NodeId initiator, NodeId acceptor, String host, int port) {
+        NodeId peerOf(NodeId node) {
+            return initiator.equals(node) ? acceptor : initiator;
+        }
+    }
+
+    private static List<Claim> claims(NodeId node, List<Control.LinkClaim> reported) {
+        List<Claim> claims = new ArrayList<>();
+        for (Control.LinkClaim claim : reported) {
+            Claim checked = new Claim(new LinkId(claim.linkId()), new NodeId(claim.initiator()),
+                    new NodeId(claim.acceptor()), claim.host(), claim.port());
+            checkHost(checked.host());
+            if (!checked.initiator().equals(node) && !checked.acceptor().equals(node)) {
+                throw new IllegalArgumentException("a reported link " + checked.id() + " has this node at neither end");
+            }
+            claims.add(checked);
+        }
+        return claims;
+    }
+
+    /**
+     * Squares a (re)joining node's report of its open links with the book: links the book has and
+     * the node reports are its again; links the book has and the node does not report are closed;
+     * links the node reports that the book lacks (after a master restart) are entered and their
+     * ports reserved, and open once the other end reports them too. A link the other end, already
+     * connected, did not report is gone: the node is told. Call with the lock held.
+     */
+    private void reconcile(Session session, List<Claim> claims, List<ClusterEvent> published) {
+        NodeId node = session.node().id();
+        Map<LinkId, Claim> reported = new LinkedHashMap<>();
+        claims.forEach(claim -> reported.put(claim.id(), claim));
+        for (Brokered link : List.copyOf(links.values())) {
+            if (!link.involves(node)) {
+                continue;
+            }
+            if (reported.remove(link.id) == null) {
+                closeLink(link, session.node().label() + " rejoined without this link", session, published);
+                continue;
+            }
+            link.rebind(node, session);
+            if (link.state == Brokered.State.CLAIMED && link.bothPresent()) {
+                link.state = Brokered.State.OPEN;
+                link.openedAt = Instant.now();
+                link.deadline.cancel(false);
+                published.add(new LinkOpened(link.info()));
+            }
+        }
+        for (Claim claim : reported.values()) {
+            Session peer = nodes.get(claim.peerOf(node));
+            if (peer != null) {
+                session.send(new Control.LinkDown(claim.id().value(), peer.node().label()
+                        + ", the other end, no longer has this link"));
+                continue;
+            }
+            if (!ports.reserve(claim.host(), claim.port())) {
+                session.send(new Control.LinkDown(claim.id().value(), "port " + claim.port() + " on host "
+                        + claim.host() + " is taken by another link in the master's book"));
+                continue;
+            }
+            hosts.add(claim.host());
+            Brokered link = Brokered.claimed(claim.id(), claim.initiator(), claim.acceptor(), claim.host(),
+                    claim.port());
+            link.rebind(node, session);
+            long wait = 2 * Math.max(config.rejoinGrace().toMillis(), config.heartbeatTimeout().toMillis());
+            link.deadline = schedule(() -> expire(link, "the other end did not rejoin within " + wait + " ms"), wait);
+            links.put(link.id, link);
+        }
     }
 
     /** An advertised host is optional; when present it is a plain host name or address. */
@@ -275,6 +372,7 @@ final class Master implements ClusterMaster {
     /** Handles one message from an authenticated node. */
     void handle(Session session, Control message) {
         switch (message) {
+            case Control.Ping m -> session.send(new Control.Pong(m.time()));
             case Control.Tasks m -> updateTasks(session, m);
             case Control.LinkRequest m -> requestLink(session, m);
             case Control.LinkReady m -> linkReady(session, m);
@@ -307,6 +405,17 @@ final class Master implements ClusterMaster {
     }
 
     private void requestLink(Session session, Control.LinkRequest request) {
+        long graceLeft = rejoinGraceEnd - System.nanoTime();
+        if (graceLeft > 0) {
+            // Just restarted: nodes are still reporting the links they kept, and their ports must
+            // not be handed out again. Come back when the grace is over.
+            schedule(() -> {
+                if (session.node() != null && nodes.get(session.node().id()) == session) {
+                    requestLink(session, request);
+                }
+            }, TimeUnit.NANOSECONDS.toMillis(graceLeft) + 1);
+            return;
+        }
         NodeId target;
         try {
             target = new NodeId(request.target());
@@ -338,12 +447,13 @@ final class Master implements ClusterMaster {
                 return;
             }
             hosts.add(host);
-            Brokered link = new Brokered(new LinkId(HexFormat.of().formatHex(Secrets.randomBytes(8))), session,
+            Brokered link = Brokered.offered(new LinkId(HexFormat.of().formatHex(Secrets.randomBytes(8))), session,
                     acceptor, request.requestId(), host, port, Secrets.newSecret());
             links.put(link.id, link);
             linksBrokered.incrementAndGet();
             // The acceptor waits ticketTimeout for the initiator; give both ends as long again to report.
-            link.deadline = schedule(() -> expire(link), 2 * config.ticketTimeout().toMillis());
+            long wait = 2 * config.ticketTimeout().toMillis();
+            link.deadline = schedule(() -> expire(link, "the link did not open within " + wait + " ms"), wait);
             acceptor.send(offer(link));
         } finally {
             lock.unlock();
@@ -432,7 +542,8 @@ final class Master implements ClusterMaster {
         lock.lock();
         try {
             Brokered link = find(up.linkId());
-            if (link == null || !link.involves(session) || link.state == Brokered.State.OPEN) {
+            if (link == null || !link.involves(session) || link.state == Brokered.State.OPEN
+                    || link.state == Brokered.State.CLAIMED) {
                 return;
             }
             if (session == link.initiator) {
@@ -471,16 +582,15 @@ final class Master implements ClusterMaster {
         published.forEach(events::publish);
     }
 
-    /** The deadline of a link that did not open in time. */
-    private void expire(Brokered link) {
+    /** The deadline of a link that did not open in time, or whose other end did not rejoin in time. */
+    private void expire(Brokered link, String reason) {
         List<ClusterEvent> published = new ArrayList<>();
         lock.lock();
         try {
             if (links.get(link.id) != link || link.state == Brokered.State.OPEN) {
                 return;
             }
-            closeLink(link, "the link did not open within " + 2 * config.ticketTimeout().toMillis() + " ms", null,
-                    published);
+            closeLink(link, reason, null, published);
         } finally {
             lock.unlock();
         }
@@ -503,10 +613,10 @@ final class Master implements ClusterMaster {
                 link.initiator.send(new Control.LinkRejected(link.requestId, Control.LinkRejected.PEER_UNAVAILABLE,
                         "the link to " + link.acceptor.node().label() + " could not be set up: " + reason));
             }
-        } else if (link.initiator != by) {
+        } else if (link.initiator != null && link.initiator != by) {
             link.initiator.send(down);
         }
-        if (link.acceptor != by) {
+        if (link.acceptor != null && link.acceptor != by) {
             link.acceptor.send(down);
         }
         if (state == Brokered.State.OPEN) {
@@ -527,6 +637,20 @@ final class Master implements ClusterMaster {
     private void releaseUnbindable(Brokered link) {
         link.unbindable.forEach(port -> ports.release(link.host, port));
         link.unbindable.clear();
+    }
+
+    /** Drops every node not heard from within the heartbeat timeout (the timer runs this). */
+    private void dropSilentNodes() {
+        long timeout = config.heartbeatTimeout().toNanos();
+        long now = System.nanoTime();
+        for (Session session : sessions) {
+            if (session.node() != null && now - session.lastHeard() > timeout) {
+                LOG.log(Level.WARNING, "dropping {0}: not heard from for {1} ms", session.label(),
+                        TimeUnit.NANOSECONDS.toMillis(now - session.lastHeard()));
+                session.close("not heard from within the heartbeat timeout (" + config.heartbeatTimeout().toMillis()
+                        + " ms): it is dead, frozen, or cut off");
+            }
+        }
     }
 
     // ---------------------------------------------------------------- sessions ending

@@ -11,6 +11,8 @@ final class MasterConnection {
     final FrameInput input;
     private final FrameOutput output;
     Thread reader;
+    /** When a frame last came from the master (System.nanoTime()). */
+    volatile long lastHeard = System.nanoTime();
 
     MasterConnection(InetSocketAddress address, Transport.Connection connection, FrameInput input,
                      FrameOutput output) {

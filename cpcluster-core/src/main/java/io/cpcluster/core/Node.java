@@ -11,6 +11,7 @@ import io.cpcluster.LinkId;
 import io.cpcluster.LinkInfo;
 import io.cpcluster.LinkOpened;
 import io.cpcluster.MasterLost;
+import io.cpcluster.MasterReconnected;
 import io.cpcluster.MasterUnavailableException;
 import io.cpcluster.NoSuchNodeException;
 import io.cpcluster.NodeConfig;
@@ -20,6 +21,7 @@ import io.cpcluster.NodeJoined;
 import io.cpcluster.NodeLeft;
 import io.cpcluster.PortsExhaustedException;
 import io.cpcluster.ProtocolException;
+import io.cpcluster.SubmitOptions;
 import io.cpcluster.Subscription;
 import io.cpcluster.TaskBinding;
 import io.cpcluster.TaskHandler;
@@ -33,7 +35,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -47,8 +51,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -91,6 +97,8 @@ final class Node implements ClusterNode {
     private volatile MasterConnection master;
     private volatile String masterLostReason = "not connected yet";
     private volatile String bindHost;
+    private volatile Thread reconnecting;
+    private final ReentrantLock masterLock = new ReentrantLock();
 
     private Node(NodeConfig config, JoinSettings join) {
         this.config = config;
@@ -108,11 +116,13 @@ final class Node implements ClusterNode {
     static Node start(NodeConfig config) {
         Node node = new Node(config, JoinSettings.resolve(config, System.getenv()));
         try {
-            node.join();
+            node.connectToMaster();
         } catch (RuntimeException e) {
             node.shutdown();
             throw e;
         }
+        long interval = config.heartbeatInterval().toMillis();
+        node.timer.scheduleWithFixedDelay(node::beat, interval, interval, TimeUnit.MILLISECONDS);
         return node;
     }
 
@@ -126,7 +136,12 @@ final class Node implements ClusterNode {
 
     // ---------------------------------------------------------------- joining
 
-    private void join() {
+    /**
+     * Connects and authenticates with the first master that answers, in the configured order.
+     *
+     * @throws MasterUnavailableException if none answers
+     */
+    private void connectToMaster() {
         List<String> failures = new ArrayList<>();
         for (InetSocketAddress address : join.masters()) {
             Transport.Connection connection;
@@ -161,27 +176,39 @@ final class Node implements ClusterNode {
             byte[] nonce = base64(hello.nonce(), "HELLO nonce");
             output.write(ControlCodec.encode(new Control.Auth(Math.min(hello.version(), Control.VERSION), id.value(),
                     config.name(), Secrets.base64(Secrets.proof(join.token(), nonce)), List.copyOf(tasks.keySet()),
-                    config.advertisedHost().orElse(null))));
+                    config.advertisedHost().orElse(null), claims())));
+            NodeInfo joinedAs;
+            long masterTimeout;
             switch (ControlCodec.decode(required(input, MAX_FROM_MASTER, "AUTH_OK"))) {
-                case Control.AuthOk ok -> self = info(ok.node());
+                case Control.AuthOk ok -> {
+                    joinedAs = info(ok.node());
+                    masterTimeout = ok.heartbeatTimeoutMs();
+                }
                 case Control.AuthFailed failed -> throw new AuthenticationException("the master at " + Addresses.text(address)
                         + " refused this node: " + failed.reason());
                 case Control.Fault fault -> throw fault(address, fault);
                 case Control other -> throw new ProtocolException("expected AUTH_OK from the master, got "
                         + ControlCodec.wireType(other.getClass()));
             }
+            Map<NodeId, NodeInfo> snapshot = new LinkedHashMap<>();
             boolean more = true;
             while (more) {
                 Control.NodeList page = ControlCodec.decode(required(input, MAX_FROM_MASTER, "NODES"),
                         Control.NodeList.class, "after AUTH_OK");
                 page.nodes().forEach(wire -> {
                     NodeInfo node = info(wire);
-                    nodes.put(node.id(), node);
+                    snapshot.put(node.id(), node);
                 });
                 more = page.more();
             }
-            nodes.put(self.id(), self);
             deadline.cancel(false);
+            if (masterTimeout > 0 && masterTimeout < 2 * config.heartbeatInterval().toMillis()) {
+                LOG.log(Level.WARNING, "the master drops nodes silent for {0} ms, and this node beats only every {1} ms:"
+                        + " make NodeConfig.heartbeat's interval shorter", masterTimeout,
+                        config.heartbeatInterval().toMillis());
+            }
+            self = joinedAs;
+            adopt(snapshot);
             bindHost = config.bindHost().orElseGet(() -> connection.localAddress().getAddress().getHostAddress());
             MasterConnection connected = new MasterConnection(address, connection, input, output);
             master = connected;
@@ -200,6 +227,35 @@ final class Node implements ClusterNode {
         } finally {
             deadline.cancel(false);
         }
+    }
+
+    /** The links this node has open, as it reports them when it (re)joins. */
+    private List<Control.LinkClaim> claims() {
+        return links.values().stream().filter(Link::isOpen).map(link -> link.info())
+                .map(info -> new Control.LinkClaim(info.id().value(), info.initiator().value(), info.acceptor().value(),
+                        info.host(), info.port()))
+                .toList();
+    }
+
+    /**
+     * Takes the master's node list. On a rejoin, nodes that came or went while this node was away
+     * from the master are announced as {@link NodeJoined} and {@link NodeLeft}.
+     */
+    private void adopt(Map<NodeId, NodeInfo> snapshot) {
+        snapshot.put(self.id(), self);
+        boolean rejoin = !nodes.isEmpty();
+        for (NodeInfo known : List.copyOf(nodes.values())) {
+            if (!snapshot.containsKey(known.id())) {
+                nodes.remove(known.id());
+                submitter.forget(known.id());
+                events.publish(new NodeLeft(known, "it left while this node was away from the master"));
+            }
+        }
+        snapshot.values().forEach(node -> {
+            if (nodes.put(node.id(), node) == null && rejoin && !node.id().equals(id)) {
+                events.publish(new NodeJoined(node));
+            }
+        });
     }
 
     private static byte[] required(FrameInput input, int max, String what) throws IOException {
@@ -250,6 +306,7 @@ final class Node implements ClusterNode {
                     masterLost(connection, "the master closed the connection");
                     return;
                 }
+                connection.lastHeard = System.nanoTime();
                 onMaster(ControlCodec.decode(frame));
             }
         } catch (ProtocolException e) {
@@ -284,6 +341,7 @@ final class Node implements ClusterNode {
                     events.publish(new NodeLeft(gone, m.reason()));
                 }
             }
+            case Control.Pong m -> LOG.log(Level.TRACE, "pong after {0} ms", System.currentTimeMillis() - m.time());
             case Control.LinkOffer m -> offered(m);
             case Control.LinkAssigned m -> assigned(m);
             case Control.LinkRejected m -> rejected(m);
@@ -299,20 +357,84 @@ final class Node implements ClusterNode {
 
     private void masterLost(MasterConnection connection, String reason) {
         connection.close();
-        if (master != connection) {
-            return;
+        masterLock.lock();
+        try {
+            // The reader and the heartbeat may both find the master gone: only the first acts.
+            if (master != connection) {
+                return;
+            }
+            master = null;
+            masterLostReason = reason;
+        } finally {
+            masterLock.unlock();
         }
-        master = null;
-        masterLostReason = reason;
         if (closed.get()) {
             return;
         }
-        LOG.log(Level.WARNING, "node {0} lost the master at {1}: {2}", self.label(), Addresses.text(connection.address), reason);
+        LOG.log(Level.WARNING, "node {0} lost the master at {1}: {2}; its links keep working, and it reconnects",
+                self.label(), Addresses.text(connection.address), reason);
         for (PendingLink pending : List.copyOf(requests.values())) {
             requests.remove(pending.requestId);
             pending.fail(masterUnavailable());
         }
         events.publish(new MasterLost(connection.address, reason));
+        reconnecting = Threads.startVirtual("cpcluster-node-" + config.name() + "-reconnect", this::reconnect);
+    }
+
+    /**
+     * Tries the masters again and again, waiting longer each round (doubling from
+     * {@link NodeConfig#reconnectDelay()} up to {@link NodeConfig#reconnectMaxDelay()}, each wait
+     * drawn at random from its upper half so that nodes do not come back in lockstep), until one
+     * takes this node back or the node closes.
+     */
+    private void reconnect() {
+        long delay = config.reconnectDelay().toNanos();
+        long longest = config.reconnectMaxDelay().toNanos();
+        while (!closed.get()) {
+            LockSupport.parkNanos(delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1));
+            if (closed.get()) {
+                return;
+            }
+            try {
+                connectToMaster();
+                MasterConnection connection = master;
+                if (connection != null) {
+                    LOG.log(Level.INFO, "node {0} is back with the master at {1}", self.label(),
+                            Addresses.text(connection.address));
+                    events.publish(new MasterReconnected(connection.address));
+                }
+                return;
+            } catch (AuthenticationException e) {
+                LOG.log(Level.WARNING, "node {0} cannot rejoin: {1}", self.label(), e.getMessage());
+            } catch (ClusterException e) {
+                LOG.log(Level.DEBUG, "node {0} cannot rejoin yet: {1}", self.label(), e.getMessage());
+            }
+            delay = Math.min(longest, delay * 2);
+        }
+    }
+
+    /**
+     * The heartbeat, on the timer: tells the master this node is alive, takes a silent master for
+     * lost, and keeps each link alive or closes it when its peer went silent. Writing happens on
+     * virtual threads, so that a stalled socket never holds up the timer.
+     */
+    private void beat() {
+        long now = System.nanoTime();
+        MasterConnection connection = master;
+        if (connection != null) {
+            long silent = now - connection.lastHeard;
+            if (silent > config.heartbeatTimeout().toNanos()) {
+                Threads.startVirtual("cpcluster-node-" + config.name() + "-master-lost", () -> masterLost(connection,
+                        "no word from the master for " + TimeUnit.NANOSECONDS.toMillis(silent) + " ms (heartbeat"
+                                + " timeout)"));
+            } else {
+                Threads.startVirtual("cpcluster-node-" + config.name() + "-heartbeat",
+                        () -> tellMaster(new Control.Ping(System.currentTimeMillis())));
+            }
+        }
+        for (Link link : links.values()) {
+            link.beat(now);
+        }
     }
 
     private MasterUnavailableException masterUnavailable() {
@@ -600,6 +722,10 @@ final class Node implements ClusterNode {
      * {@link HandlerThreads#READER}, right here on the link's reader.
      */
     void serve(Link link, long correlation, String task, int flags, byte[] payload) {
+        if (closed.get()) {
+            link.respondError(correlation, new IllegalStateException(self.label() + " is closing and takes no new calls"));
+            return;
+        }
         if (config.handlerThreads() == HandlerThreads.READER) {
             runOnReader(link, correlation, task, flags, payload);
             return;
@@ -671,10 +797,16 @@ final class Node implements ClusterNode {
 
     @Override
     public <O> CompletableFuture<O> submit(String task, Object input, Class<O> resultType) {
+        return submit(task, input, resultType, SubmitOptions.IDEMPOTENT);
+    }
+
+    @Override
+    public <O> CompletableFuture<O> submit(String task, Object input, Class<O> resultType, SubmitOptions options) {
+        Objects.requireNonNull(options, "options");
         if (closed.get()) {
             return CompletableFuture.failedFuture(new ClusterException("this node is closed"));
         }
-        return submitter.submit(task, input, resultType);
+        return submitter.submit(task, input, resultType, options);
     }
 
     // ---------------------------------------------------------------- the rest of the API
@@ -722,6 +854,12 @@ final class Node implements ClusterNode {
         List.copyOf(requests.values()).forEach(pending -> pending.fail(closing));
         requests.clear();
         List.copyOf(dialing.values()).forEach(pending -> pending.fail(closing));
+        Thread reconnect = reconnecting;
+        if (reconnect != null) {
+            reconnect.interrupt();
+            Threads.join(reconnect, CLOSE_TIMEOUT);
+        }
+        awaitCallsInFlight();
         List<Link> open = List.copyOf(links.values());
         open.forEach(link -> link.close("its node is leaving the cluster", true));
         MasterConnection connection = master;
@@ -733,6 +871,21 @@ final class Node implements ClusterNode {
         }
         shutdown();
         LOG.log(Level.INFO, "node {0} closed", self.label());
+    }
+
+    /**
+     * Lets the calls in flight on this node's links, both ways, finish: at most
+     * {@link NodeConfig#closeTimeout()}. New calls from peers are already refused.
+     */
+    private void awaitCallsInFlight() {
+        long deadline = System.nanoTime() + config.closeTimeout().toNanos();
+        while (System.nanoTime() < deadline
+                && links.values().stream().anyMatch(link -> link.callsInFlight() > 0 || link.handlersRunning() > 0)) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+            if (Thread.currentThread().isInterrupted()) {
+                return;
+            }
+        }
     }
 
     /**

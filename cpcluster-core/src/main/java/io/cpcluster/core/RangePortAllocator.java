@@ -56,6 +56,26 @@ final class RangePortAllocator implements PortAllocator {
     }
 
     @Override
+    public boolean reserve(String host, int port) {
+        Objects.requireNonNull(host, "host");
+        if (!range.contains(port)) {
+            return false;
+        }
+        lock.lock();
+        try {
+            HostPorts ports = hosts.computeIfAbsent(host, h -> new HostPorts());
+            int index = port - range.first();
+            if (ports.used.get(index)) {
+                return false;
+            }
+            ports.used.set(index);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
     public void release(String host, int port) {
         Objects.requireNonNull(host, "host");
         if (!range.contains(port)) {

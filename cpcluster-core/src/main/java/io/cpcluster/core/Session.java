@@ -34,6 +34,7 @@ final class Session {
     /** Set when a last message is queued with {@link #sendAndClose}: let it out before closing. */
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile NodeInfo node;
+    private volatile long lastHeard = System.nanoTime();
     private volatile String closeReason;
     private Thread writer;
     private Future<?> authDeadline;
@@ -53,6 +54,11 @@ final class Session {
 
     void node(NodeInfo node) {
         this.node = node;
+    }
+
+    /** When a frame last came from the node (System.nanoTime()). */
+    long lastHeard() {
+        return lastHeard;
     }
 
     InetSocketAddress remote() {
@@ -84,6 +90,7 @@ final class Session {
                         + ControlCodec.wireType(hello.getClass()));
             }
             authDeadline.cancel(false);
+            lastHeard = System.nanoTime();
             if (!master.authenticate(this, auth, nonce)) {
                 return;
             }
@@ -92,6 +99,7 @@ final class Session {
                 if (frame == null) {
                     return;
                 }
+                lastHeard = System.nanoTime();
                 master.handle(this, ControlCodec.decode(frame));
             }
         } catch (ProtocolException e) {

@@ -6,6 +6,7 @@ import io.cpcluster.LinkClosedException;
 import io.cpcluster.NoSuchNodeException;
 import io.cpcluster.NodeId;
 import io.cpcluster.NodeInfo;
+import io.cpcluster.SubmitOptions;
 import io.cpcluster.TaskBinding;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,15 +37,15 @@ final class Submitter {
         this.node = node;
     }
 
-    <O> CompletableFuture<O> submit(String task, Object input, Class<O> resultType) {
+    <O> CompletableFuture<O> submit(String task, Object input, Class<O> resultType, SubmitOptions options) {
         TaskBinding.checkTaskName(task);
         Objects.requireNonNull(resultType, "resultType");
         CompletableFuture<O> result = new CompletableFuture<>();
-        attempt(task, input, resultType, new HashSet<>(), result, null);
+        attempt(task, input, resultType, options, new HashSet<>(), result, null);
         return result;
     }
 
-    private <O> void attempt(String task, Object input, Class<O> resultType, Set<NodeId> tried,
+    private <O> void attempt(String task, Object input, Class<O> resultType, SubmitOptions options, Set<NodeId> tried,
                              CompletableFuture<O> result, Throwable lastFailure) {
         NodeInfo target = pick(task, tried);
         if (target == null) {
@@ -68,12 +69,22 @@ final class Submitter {
                     }
                     Throwable cause = error instanceof CompletionException && error.getCause() != null
                             ? error.getCause() : error;
-                    // Try elsewhere only when the task may not have run: the link died (the peer may
-                    // have taken the call, so tasks must be idempotent), or no link could be opened.
-                    boolean retry = linked.get() ? cause instanceof LinkClosedException
-                            : cause instanceof ClusterException;
-                    if (retry) {
-                        attempt(task, input, resultType, tried, result, cause);
+                    if (!linked.get()) {
+                        // No link could be opened: the task was never sent, so any task may go elsewhere.
+                        if (cause instanceof ClusterException) {
+                            attempt(task, input, resultType, options, tried, result, cause);
+                        } else {
+                            result.completeExceptionally(cause);
+                        }
+                    } else if (cause instanceof LinkClosedException closed) {
+                        // The link died with the call in flight: the peer may or may not have run it.
+                        if (options.idempotent()) {
+                            attempt(task, input, resultType, options, tried, result, cause);
+                        } else {
+                            result.completeExceptionally(new LinkClosedException(closed.getMessage() + ". Task '" + task
+                                    + "' is not idempotent, so it was not tried on another node: it may or may not have"
+                                    + " run on " + target.label(), closed));
+                        }
                     } else {
                         result.completeExceptionally(cause);
                     }

@@ -115,7 +115,7 @@ class BadInputTest {
         try (RawClient raw = new RawClient(cluster.master.address())) {
             Control.Hello hello = raw.read(Control.Hello.class);
             byte[] proof = Secrets.proof(token, Secrets.fromBase64(hello.nonce()));
-            raw.send(new Control.Auth(1, "raw-node", "raw", Secrets.base64(proof), List.of(), null));
+            raw.send(new Control.Auth(1, "raw-node", "raw", Secrets.base64(proof), List.of(), null, List.of()));
             raw.read(Control.AuthOk.class);
             raw.read(Control.NodeList.class);
             await().atMost(Duration.ofSeconds(10)).until(() -> a.nodes().size() == 3);
@@ -128,15 +128,21 @@ class BadInputTest {
     }
 
     @Test
-    void aSecondNodeClaimingAConnectedNodesIdIsRefused() throws Exception {
+    void aSecondConnectionWithAConnectedNodesIdTakesOverAndTheNodeTakesItBack() throws Exception {
         String token = cluster.master.joinInfo().token();
         try (RawClient raw = new RawClient(cluster.master.address())) {
             Control.Hello hello = raw.read(Control.Hello.class);
             byte[] proof = Secrets.proof(token, Secrets.fromBase64(hello.nonce()));
-            raw.send(new Control.Auth(1, a.self().id().value(), "impostor", Secrets.base64(proof), List.of(), null));
-            Control.Fault fault = assertInstanceOf(Control.Fault.class, raw.awaitClosed());
-            assertEquals(Control.Fault.DUPLICATE_NODE, fault.code());
+            raw.send(new Control.Auth(1, a.self().id().value(), "impostor", Secrets.base64(proof), List.of(), null,
+                    List.of()));
+            raw.read(Control.AuthOk.class);
+            // Node a finds its connection closed, reconnects, and takes its id back.
+            raw.awaitClosed();
         }
+        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.master.nodes().stream()
+                .anyMatch(n -> n.id().equals(a.self().id()) && n.name().equals("a")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.events(a, io.cpcluster.MasterReconnected.class)
+                .size() == 1);
         assertEquals(2, cluster.master.nodes().size());
         assertTheClusterStillWorks(0);
     }
@@ -144,7 +150,8 @@ class BadInputTest {
     @Test
     void anUnsupportedProtocolVersionIsRefusedWithTheRangeTheMasterSpeaks() throws Exception {
         assertFault(Control.Fault.UNSUPPORTED_VERSION, "versions 1 to 1", afterHello(raw -> raw.send(
-                new Control.Auth(99, "future-node", "future", Secrets.base64(new byte[32]), List.of(), null))));
+                new Control.Auth(99, "future-node", "future", Secrets.base64(new byte[32]), List.of(), null,
+                        List.of()))));
         assertTheClusterStillWorks(0);
     }
 

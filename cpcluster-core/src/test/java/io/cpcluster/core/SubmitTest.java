@@ -84,7 +84,8 @@ class SubmitTest {
     void whenTheLinkDiesBeforeTheAnswerTheTaskRunsOnAnotherNode() throws Exception {
         CountDownLatch taken = new CountDownLatch(1);
         CountDownLatch never = new CountDownLatch(1);
-        ClusterNode stuck = cluster.node("stuck", b -> b.handle("work", Integer.class, x -> {
+        ClusterNode stuck = cluster.node("stuck", b -> b.closeTimeout(Duration.ofMillis(200))
+                .handle("work", Integer.class, x -> {
             taken.countDown();
             never.await();
             return -1;

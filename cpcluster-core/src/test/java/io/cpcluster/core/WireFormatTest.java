@@ -24,8 +24,11 @@ class WireFormatTest {
     /** One example of every control message. */
     private static final List<Control> EVERY_MESSAGE = List.of(
             new Control.Hello(1, "bm9uY2U="),
-            new Control.Auth(1, "n1", "worker", "cHJvb2Y=", List.of("a"), "10.0.0.5"),
-            new Control.AuthOk(1, NODE),
+            new Control.Auth(1, "n1", "worker", "cHJvb2Y=", List.of("a"), "10.0.0.5",
+                    List.of(new Control.LinkClaim("l1", "n1", "n2", "127.0.0.1", 55001))),
+            new Control.AuthOk(1, NODE, 5000),
+            new Control.Ping(1_700_000_000_000L),
+            new Control.Pong(1_700_000_000_000L),
             new Control.AuthFailed("wrong proof"),
             new Control.NodeList(List.of(NODE), false),
             new Control.NodeJoin(NODE),

@@ -1,0 +1,269 @@
+package io.cpcluster.core;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cpcluster.ClusterListener;
+import io.cpcluster.ClusterMaster;
+import io.cpcluster.ClusterNode;
+import io.cpcluster.DirectLink;
+import io.cpcluster.LinkClosedException;
+import io.cpcluster.MasterConfig;
+import io.cpcluster.MasterLost;
+import io.cpcluster.MasterReconnected;
+import io.cpcluster.NodeConfig;
+import io.cpcluster.NodeInfo;
+import io.cpcluster.NodeLeft;
+import io.cpcluster.SubmitOptions;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Heartbeats, eviction, reconnection, retries, backpressure and graceful close, in one JVM. */
+class LivenessTest {
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable each : closing.reversed()) {
+            each.close();
+        }
+    }
+
+    private <T extends AutoCloseable> T closeLater(T closeable) {
+        closing.add(closeable);
+        return closeable;
+    }
+
+    private static NodeConfig.Builder quick(String name, ClusterMaster master) {
+        return NodeConfig.builder().name(name).join(master.joinInfo())
+                .heartbeat(Duration.ofMillis(100), Duration.ofMillis(1000))
+                .linkHeartbeat(Duration.ofMillis(100), Duration.ofMillis(1000))
+                .reconnectDelay(Duration.ofMillis(20), Duration.ofMillis(200));
+    }
+
+    @Test
+    void theMasterDropsANodeItStopsHearingFromAndTellsItsPeers() throws Exception {
+        ClusterMaster master = closeLater(ClusterMaster.start(MasterConfig.builder().port(0)
+                .portRange(TestPorts.range(4)).heartbeatTimeout(Duration.ofMillis(500)).build()));
+        ClusterNode a = closeLater(ClusterNode.start(quick("a", master).build()));
+        List<NodeLeft> left = new CopyOnWriteArrayList<>();
+        a.subscribe(ClusterListener.of(event -> {
+            if (event instanceof NodeLeft e) {
+                left.add(e);
+            }
+        }));
+        try (RawClient silent = new RawClient(master.address())) {
+            Control.Hello hello = silent.read(Control.Hello.class);
+            silent.send(new Control.Auth(1, "silent", "silent", Secrets.base64(Secrets.proof(master.joinInfo().token(),
+                    Secrets.fromBase64(hello.nonce()))), List.of(), null, List.of()));
+            silent.read(Control.AuthOk.class);
+            await().atMost(WAIT).until(() -> a.nodes().size() == 2);
+            // It says nothing more: the master drops it after its heartbeat timeout.
+            await().atMost(WAIT).until(() -> master.nodes().size() == 1);
+            await().atMost(WAIT).until(() -> left.size() == 1);
+            assertTrue(left.getFirst().reason().contains("heartbeat timeout"), left.getFirst().reason());
+            silent.awaitClosed();
+        }
+        assertEquals(List.of("a"), master.nodes().stream().map(NodeInfo::name).toList());
+    }
+
+    @Test
+    void aNodeTakesASilentMasterForLostAndReconnects() throws Exception {
+        try (ServerSocket mute = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            String token = Secrets.newSecret();
+            Thread.ofVirtual().start(() -> answerThenSayNothing(mute, token));
+            List<MasterLost> lost = new CopyOnWriteArrayList<>();
+            ClusterNode node = closeLater(ClusterNode.start(NodeConfig.builder().name("n")
+                    .master("127.0.0.1", mute.getLocalPort()).token(token)
+                    .heartbeat(Duration.ofMillis(100), Duration.ofMillis(500))
+                    .reconnectDelay(Duration.ofMillis(20), Duration.ofMillis(100)).build()));
+            node.subscribe(ClusterListener.of(event -> {
+                if (event instanceof MasterLost e) {
+                    lost.add(e);
+                }
+            }));
+            await().atMost(WAIT).until(() -> !lost.isEmpty());
+            assertTrue(lost.getFirst().reason().contains("no word from the master"), lost.getFirst().reason());
+        }
+    }
+
+    /** A "master" that lets nodes join, then never says another word. */
+    private static void answerThenSayNothing(ServerSocket server, String token) {
+        List<Socket> held = new ArrayList<>();
+        try {
+            while (true) {
+                Socket socket = server.accept();
+                held.add(socket);
+                FrameOutput out = new FrameOutput(socket.getOutputStream());
+                FrameInput in = new FrameInput(socket.getInputStream());
+                byte[] nonce = Secrets.newNonce();
+                out.write(ControlCodec.encode(new Control.Hello(1, Secrets.base64(nonce))));
+                Control.Auth auth = ControlCodec.decode(in.readFrame(65536), Control.Auth.class, "test");
+                Control.WireNode node = new Control.WireNode(auth.nodeId(), auth.name(), "127.0.0.1", List.of(), 0);
+                out.write(ControlCodec.encode(new Control.AuthOk(1, node, 60_000)));
+                out.write(ControlCodec.encode(new Control.NodeList(List.of(), false)));
+            }
+        } catch (IOException e) {
+            // the test is over
+        } finally {
+            held.forEach(socket -> {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // closing
+                }
+            });
+        }
+    }
+
+    @Test
+    void aRestartedMasterRebuildsItsPortBookFromTheLinksNodesReport() {
+        Path join = dir.resolve("join.json");
+        MasterConfig config = MasterConfig.builder().port(0).portRange(TestPorts.range(6)).joinFile(join)
+                .rejoinGrace(Duration.ofMillis(800)).build();
+        ClusterMaster first = ClusterMaster.start(config);
+        int port = first.address().getPort();
+        ClusterNode a = closeLater(ClusterNode.start(quick("a", first).joinFile(join).build()));
+        ClusterNode b = closeLater(ClusterNode.start(quick("b", first)
+                .handle("echo", String.class, s -> s).build()));
+        ClusterNode c = closeLater(ClusterNode.start(quick("c", first).build()));
+        List<Object> seenByA = new CopyOnWriteArrayList<>();
+        a.subscribe(ClusterListener.of(seenByA::add));
+        DirectLink link = a.connect(b.self().id());
+        await().atMost(WAIT).until(() -> first.links().size() == 1);
+        Set<Integer> used = first.stats().portsInUse().get("127.0.0.1");
+
+        first.close();
+        await().atMost(WAIT).until(() -> seenByA.stream().anyMatch(e -> e instanceof MasterLost));
+        assertEquals("still here", link.call("echo", "still here", String.class).join());
+
+        ClusterMaster second = closeLater(ClusterMaster.start(config.toBuilder().port(port).build()));
+        assertEquals(first.joinInfo().token(), second.joinInfo().token(), "the token is kept");
+        await().atMost(WAIT).until(() -> seenByA.stream().anyMatch(e -> e instanceof MasterReconnected));
+        await().atMost(WAIT).until(() -> second.nodes().size() == 3);
+        await().atMost(WAIT).until(() -> second.links().size() == 1);
+        assertEquals(link.id(), second.links().getFirst().id());
+        assertEquals(used, second.stats().portsInUse().get("127.0.0.1"), "the port book is the set of open links");
+
+        // New links are brokered (after the grace) on other ports: none is handed out twice.
+        try (DirectLink fresh = c.connect(b.self().id())) {
+            assertTrue(!used.contains(fresh.port()), "port " + fresh.port() + " was in use");
+            assertEquals("new", fresh.call("echo", "new", String.class).join());
+        }
+        link.close();
+        await().atMost(WAIT).until(() -> second.stats().portsInUseCount() == 0);
+    }
+
+    @Test
+    void aTaskThatIsNotIdempotentIsNotRetriedWhenItsLinkDies() throws Exception {
+        ClusterMaster master = closeLater(ClusterMaster.start(MasterConfig.builder().port(0)
+                .portRange(TestPorts.range(4)).build()));
+        CountDownLatch taken = new CountDownLatch(1);
+        CountDownLatch never = new CountDownLatch(1);
+        AtomicInteger runs = new AtomicInteger();
+        ClusterNode stuck = ClusterNode.start(quick("stuck", master).closeTimeout(Duration.ofMillis(100))
+                .handle("charge", Integer.class, x -> {
+                    runs.incrementAndGet();
+                    taken.countDown();
+                    never.await();
+                    return x;
+                }).build());
+        ClusterNode spare = closeLater(ClusterNode.start(quick("spare", master).build()));
+        ClusterNode client = closeLater(ClusterNode.start(quick("client", master).build()));
+        await().atMost(WAIT).until(() -> client.nodes().size() == 3);
+
+        CompletableFuture<Integer> charged = client.submit("charge", 7, Integer.class, SubmitOptions.NOT_IDEMPOTENT);
+        assertTrue(taken.await(10, TimeUnit.SECONDS));
+        spare.handle("charge", Integer.class, x -> runs.incrementAndGet());
+        await().atMost(WAIT).until(() -> client.nodes().stream().anyMatch(n -> n.name().equals("spare")
+                && n.serves("charge")));
+        stuck.close();
+        never.countDown();
+
+        CompletionException failure = assertThrows(CompletionException.class, charged::join);
+        LinkClosedException closed = assertInstanceOf(LinkClosedException.class, failure.getCause());
+        assertTrue(closed.getMessage().contains("is not idempotent, so it was not tried on another node"),
+                closed.getMessage());
+        assertTrue(closed.getMessage().contains("may or may not have run on stuck"), closed.getMessage());
+        assertEquals(1, runs.get(), "the task ran once, on the node that died");
+    }
+
+    @Test
+    void aFullLinkMakesCallersWaitAndThePeerNeverRunsMoreThanTheBound() throws Exception {
+        ClusterMaster master = closeLater(ClusterMaster.start(MasterConfig.builder().port(0)
+                .portRange(TestPorts.range(4)).build()));
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        ClusterNode server = closeLater(ClusterNode.start(quick("server", master).maxCallsInFlight(4)
+                .handle("slow", Integer.class, x -> {
+                    most.accumulateAndGet(running.incrementAndGet(), Math::max);
+                    release.await();
+                    running.decrementAndGet();
+                    return x;
+                }).build()));
+        ClusterNode client = closeLater(ClusterNode.start(quick("client", master).maxCallsInFlight(4).build()));
+        DirectLink link = client.connect(server.self().id());
+        List<CompletableFuture<Integer>> calls = new CopyOnWriteArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            calls.add(link.call("slow", i, Integer.class));
+        }
+        Thread fifth = Thread.ofPlatform().start(() -> calls.add(link.call("slow", 4, Integer.class)));
+        await().atMost(WAIT).until(() -> fifth.getState() == Thread.State.WAITING && running.get() == 4);
+        assertEquals(4, calls.size(), "the fifth call waits for room");
+        release.countDown();
+        fifth.join(10_000);
+        for (int i = 0; i < 5; i++) {
+            assertEquals(i, calls.get(i).get(10, TimeUnit.SECONDS));
+        }
+        assertEquals(4, most.get());
+    }
+
+    @Test
+    void closeLetsCallsInFlightFinishBeforeItClosesTheLinks() throws Exception {
+        ClusterMaster master = closeLater(ClusterMaster.start(MasterConfig.builder().port(0)
+                .portRange(TestPorts.range(4)).build()));
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        ClusterNode server = ClusterNode.start(quick("server", master).closeTimeout(Duration.ofSeconds(10))
+                .handle("work", Integer.class, x -> {
+                    started.countDown();
+                    proceed.await();
+                    return x * 2;
+                }).build());
+        ClusterNode client = closeLater(ClusterNode.start(quick("client", master).build()));
+        DirectLink link = client.connect(server.self().id());
+        CompletableFuture<Integer> inFlight = link.call("work", 21, Integer.class);
+        assertTrue(started.await(10, TimeUnit.SECONDS));
+        Thread closer = Thread.ofPlatform().start(server::close);
+        await().atMost(WAIT).until(() -> closer.getState() != Thread.State.RUNNABLE || !closer.isAlive());
+        proceed.countDown();
+        assertEquals(42, inFlight.get(10, TimeUnit.SECONDS), "the call in flight finished");
+        closer.join(10_000);
+        await().atMost(WAIT).until(() -> !link.isOpen());
+        await().atMost(WAIT).until(() -> master.nodes().size() == 1 && master.stats().portsInUseCount() == 0);
+    }
+}
