@@ -52,6 +52,8 @@ final class Link implements DirectLink {
     private final Semaphore handlerRoom;
     /** When a frame last came from the peer (System.nanoTime()). */
     private volatile long lastRead = System.nanoTime();
+    /** True while the reader waits for a handler to end before it reads the peer's next call. */
+    private volatile boolean holdingBack;
     /** The link whose reader this thread is, if any: a call made here must never wait for room. */
     private static final ThreadLocal<Link> READING = new ThreadLocal<>();
     private final AtomicLong correlations = new AtomicLong();
@@ -247,7 +249,13 @@ final class Link implements DirectLink {
                     case LinkFrame.CALL -> {
                         // The peer may not run more than maxCallsInFlight calls here at once: past that,
                         // stop reading until one ends, which holds the peer back through TCP.
-                        handlerRoom.acquireUninterruptibly();
+                        if (!handlerRoom.tryAcquire()) {
+                            // Not reading on purpose: the silence that follows is ours, not the peer's.
+                            holdingBack = true;
+                            handlerRoom.acquireUninterruptibly();
+                            lastRead = System.nanoTime();
+                            holdingBack = false;
+                        }
                         if (closed.get()) {
                             handlerRoom.release();
                             return;
@@ -383,7 +391,7 @@ final class Link implements DirectLink {
             return;
         }
         long silent = now - lastRead;
-        if (silent > node.config().linkHeartbeatTimeout().toNanos()) {
+        if (silent > node.config().linkHeartbeatTimeout().toNanos() && !holdingBack) {
             Threads.startVirtual("cpcluster-link-" + info.id() + "-dead", () -> close("no frame from " + peer.label()
                     + " for " + TimeUnit.NANOSECONDS.toMillis(silent) + " ms: it is dead, frozen or cut off", false));
         } else if (now - output.lastWrite() > node.config().linkHeartbeatInterval().toNanos()) {

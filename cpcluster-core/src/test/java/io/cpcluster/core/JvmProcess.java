@@ -92,6 +92,19 @@ public final class JvmProcess implements AutoCloseable {
         return awaitExit(timeout);
     }
 
+    /** The process id. */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Sends it a signal, such as {@code STOP} or {@code CONT}, with {@code kill}. */
+    public void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
     /** Kills it with SIGKILL: no shutdown hook, no goodbye. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();

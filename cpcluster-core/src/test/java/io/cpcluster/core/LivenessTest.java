@@ -40,21 +40,14 @@ import org.junit.jupiter.api.io.TempDir;
 /** Heartbeats, eviction, reconnection, retries, backpressure and graceful close, in one JVM. */
 class LivenessTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
-    private final List<AutoCloseable> closing = new ArrayList<>();
+    private final Closing closing = new Closing();
 
     @TempDir
     Path dir;
 
     @AfterEach
     void close() throws Exception {
-        for (AutoCloseable each : closing.reversed()) {
-            each.close();
-        }
-    }
-
-    private <T extends AutoCloseable> T closeLater(T closeable) {
-        closing.add(closeable);
-        return closeable;
+        closing.closeAll();
     }
 
     private static NodeConfig.Builder quick(String name, ClusterMaster master) {
@@ -66,9 +59,9 @@ class LivenessTest {
 
     @Test
     void theMasterDropsANodeItStopsHearingFromAndTellsItsPeers() throws Exception {
-        ClusterMaster master = closeLater(ClusterMaster.start(MasterConfig.builder().port(0)
+        ClusterMaster master = closing.later(ClusterMaster.start(MasterConfig.builder().port(0)
                 .portRange(TestPorts.range(4)).heartbeatTimeout(Duration.ofMillis(500)).build()));
-        ClusterNode a = closeLater(ClusterNode.start(quick("a", master).build()));
+        ClusterNode a = closing.later(ClusterNode.start(quick("a", master).build()));
         List<NodeLeft> left = new CopyOnWriteArrayList<>();
         a.subscribe(ClusterListener.of(event -> {
             if (event instanceof NodeLeft e) {
@@ -96,7 +89,7 @@ class LivenessTest {
             String token = Secrets.newSecret();
             Thread.ofVirtual().start(() -> answerThenSayNothing(mute, token));
             List<MasterLost> lost = new CopyOnWriteArrayList<>();
-            ClusterNode node = closeLater(ClusterNode.start(NodeConfig.builder().name("n")
+            ClusterNode node = closing.later(ClusterNode.start(NodeConfig.builder().name("n")
                     .master("127.0.0.1", mute.getLocalPort()).token(token)
                     .heartbeat(Duration.ofMillis(100), Duration.ofMillis(500))
                     .reconnectDelay(Duration.ofMillis(20), Duration.ofMillis(100)).build()));
@@ -146,10 +139,10 @@ class LivenessTest {
                 .rejoinGrace(Duration.ofMillis(800)).build();
         ClusterMaster first = ClusterMaster.start(config);
         int port = first.address().getPort();
-        ClusterNode a = closeLater(ClusterNode.start(quick("a", first).joinFile(join).build()));
-        ClusterNode b = closeLater(ClusterNode.start(quick("b", first)
+        ClusterNode a = closing.later(ClusterNode.start(quick("a", first).joinFile(join).build()));
+        ClusterNode b = closing.later(ClusterNode.start(quick("b", first)
                 .handle("echo", String.class, s -> s).build()));
-        ClusterNode c = closeLater(ClusterNode.start(quick("c", first).build()));
+        ClusterNode c = closing.later(ClusterNode.start(quick("c", first).build()));
         List<Object> seenByA = new CopyOnWriteArrayList<>();
         a.subscribe(ClusterListener.of(seenByA::add));
         DirectLink link = a.connect(b.self().id());
@@ -160,7 +153,7 @@ class LivenessTest {
         await().atMost(WAIT).until(() -> seenByA.stream().anyMatch(e -> e instanceof MasterLost));
         assertEquals("still here", link.call("echo", "still here", String.class).join());
 
-        ClusterMaster second = closeLater(ClusterMaster.start(config.toBuilder().port(port).build()));
+        ClusterMaster second = closing.later(ClusterMaster.start(config.toBuilder().port(port).build()));
         assertEquals(first.joinInfo().token(), second.joinInfo().token(), "the token is kept");
         await().atMost(WAIT).until(() -> seenByA.stream().anyMatch(e -> e instanceof MasterReconnected));
         await().atMost(WAIT).until(() -> second.nodes().size() == 3);
@@ -178,8 +171,34 @@ class LivenessTest {
     }
 
     @Test
+    void aNodeThatLosesItsMasterRejoinsTheNextOneInItsList() {
+        String token = Secrets.newSecret();
+        MasterConfig config = MasterConfig.builder().port(0).portRange(TestPorts.range(4)).token(token).build();
+        ClusterMaster first = ClusterMaster.start(config);
+        ClusterMaster second = closing.later(ClusterMaster.start(config));
+        ClusterNode node = closing.later(ClusterNode.start(NodeConfig.builder().name("n").token(token)
+                .master("127.0.0.1", first.address().getPort()).master("127.0.0.1", second.address().getPort())
+                .heartbeat(Duration.ofMillis(100), Duration.ofMillis(1000))
+                .reconnectDelay(Duration.ofMillis(20), Duration.ofMillis(200)).build()));
+        List<MasterReconnected> back = new CopyOnWriteArrayList<>();
+        node.subscribe(ClusterListener.of(event -> {
+            if (event instanceof MasterReconnected e) {
+                back.add(e);
+            }
+        }));
+        await().atMost(WAIT).until(() -> first.nodes().size() == 1);
+        assertEquals(0, second.nodes().size(), "the node joined the first master in its list");
+
+        first.close();
+        await().atMost(WAIT).until(() -> !back.isEmpty());
+        assertEquals(second.address().getPort(), back.getFirst().master().getPort());
+        await().atMost(WAIT).until(() -> second.nodes().size() == 1);
+        assertEquals(node.self().id(), second.nodes().getFirst().id());
+    }
+
+    @Test
     void aTaskThatIsNotIdempotentIsNotRetriedWhenItsLinkDies() throws Exception {
-        ClusterMaster master = closeLater(ClusterMaster.start(MasterConfig.builder().port(0)
+        ClusterMaster master = closing.later(ClusterMaster.start(MasterConfig.builder().port(0)
                 .portRange(TestPorts.range(4)).build()));
         CountDownLatch taken = new CountDownLatch(1);
         CountDownLatch never = new CountDownLatch(1);
@@ -191,8 +210,8 @@ class LivenessTest {
                     never.await();
                     return x;
                 }).build());
-        ClusterNode spare = closeLater(ClusterNode.start(quick("spare", master).build()));
-        ClusterNode client = closeLater(ClusterNode.start(quick("client", master).build()));
+        ClusterNode spare = closing.later(ClusterNode.start(quick("spare", master).build()));
+        ClusterNode client = closing.later(ClusterNode.start(quick("client", master).build()));
         await().atMost(WAIT).until(() -> client.nodes().size() == 3);
 
         CompletableFuture<Integer> charged = client.submit("charge", 7, Integer.class, SubmitOptions.NOT_IDEMPOTENT);
@@ -213,19 +232,19 @@ class LivenessTest {
 
     @Test
     void aFullLinkMakesCallersWaitAndThePeerNeverRunsMoreThanTheBound() throws Exception {
-        ClusterMaster master = closeLater(ClusterMaster.start(MasterConfig.builder().port(0)
+        ClusterMaster master = closing.later(ClusterMaster.start(MasterConfig.builder().port(0)
                 .portRange(TestPorts.range(4)).build()));
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger running = new AtomicInteger();
         AtomicInteger most = new AtomicInteger();
-        ClusterNode server = closeLater(ClusterNode.start(quick("server", master).maxCallsInFlight(4)
+        ClusterNode server = closing.later(ClusterNode.start(quick("server", master).maxCallsInFlight(4)
                 .handle("slow", Integer.class, x -> {
                     most.accumulateAndGet(running.incrementAndGet(), Math::max);
                     release.await();
                     running.decrementAndGet();
                     return x;
                 }).build()));
-        ClusterNode client = closeLater(ClusterNode.start(quick("client", master).maxCallsInFlight(4).build()));
+        ClusterNode client = closing.later(ClusterNode.start(quick("client", master).maxCallsInFlight(4).build()));
         DirectLink link = client.connect(server.self().id());
         List<CompletableFuture<Integer>> calls = new CopyOnWriteArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -243,8 +262,36 @@ class LivenessTest {
     }
 
     @Test
+    void aNodeHoldingBackAFloodDoesNotTakeThePeerItStoppedReadingForDead() throws Exception {
+        ClusterMaster master = closing.later(ClusterMaster.start(MasterConfig.builder().port(0)
+                .portRange(TestPorts.range(4)).build()));
+        CountDownLatch release = new CountDownLatch(1);
+        ClusterNode server = closing.later(ClusterNode.start(quick("server", master).maxCallsInFlight(1)
+                .linkHeartbeat(Duration.ofMillis(50), Duration.ofMillis(300))
+                .handle("slow", Integer.class, x -> {
+                    release.await();
+                    return x;
+                }).build()));
+        ClusterNode client = closing.later(ClusterNode.start(quick("client", master)
+                .linkHeartbeat(Duration.ofMillis(50), Duration.ofMillis(300)).build()));
+        DirectLink link = client.connect(server.self().id());
+        List<CompletableFuture<Integer>> calls = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            calls.add(link.call("slow", i, Integer.class));
+        }
+        // The server runs one call and reads no further: for several of its link timeouts it
+        // hears nothing, and keeps the link all the same.
+        await().during(Duration.ofMillis(1200)).atMost(WAIT).until(() -> link.isOpen()
+                && server.links().stream().allMatch(DirectLink::isOpen));
+        release.countDown();
+        for (int i = 0; i < 3; i++) {
+            assertEquals(i, calls.get(i).get(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
     void closeLetsCallsInFlightFinishBeforeItClosesTheLinks() throws Exception {
-        ClusterMaster master = closeLater(ClusterMaster.start(MasterConfig.builder().port(0)
+        ClusterMaster master = closing.later(ClusterMaster.start(MasterConfig.builder().port(0)
                 .portRange(TestPorts.range(4)).build()));
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch proceed = new CountDownLatch(1);
@@ -254,7 +301,7 @@ class LivenessTest {
                     proceed.await();
                     return x * 2;
                 }).build());
-        ClusterNode client = closeLater(ClusterNode.start(quick("client", master).build()));
+        ClusterNode client = closing.later(ClusterNode.start(quick("client", master).build()));
         DirectLink link = client.connect(server.self().id());
         CompletableFuture<Integer> inFlight = link.call("work", 21, Integer.class);
         assertTrue(started.await(10, TimeUnit.SECONDS));

@@ -3,28 +3,55 @@ package io.cpcluster.core;
 import io.cpcluster.ClusterNode;
 import io.cpcluster.NodeConfig;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
- * A node in a JVM of its own, for tests that kill it. Arguments: master host, master port,
- * node name. The token comes from the {@code CPCLUSTER_TOKEN} environment variable. It serves
- * {@code echo} (bytes), prints {@code READY <node id>} once joined, and leaves when its
- * standard input ends.
+ * A node in a JVM of its own, for tests that freeze or kill it. Arguments are {@code key=value}:
+ * {@code master=host:port} or {@code join=path/to/join.json}, {@code name=...}, and optionally
+ * {@code heartbeat=ms} (the node's and its links' heartbeat interval; the timeouts are five times
+ * it). The token comes from {@code CPCLUSTER_TOKEN} or the join file. It serves {@code echo}
+ * (bytes), {@code square} (a long) and {@code nap} (sleeps that many milliseconds, returns them),
+ * prints {@code READY <node id>} once joined, and leaves when its standard input ends.
  */
 public final class NodeProcess {
     private NodeProcess() {
     }
 
     public static void main(String[] args) throws IOException {
-        NodeConfig config = NodeConfig.builder()
-                .name(args[2])
-                .master(args[0], Integer.parseInt(args[1]))
+        Map<String, String> options = new HashMap<>();
+        for (String arg : args) {
+            int equals = arg.indexOf('=');
+            options.put(arg.substring(0, equals), arg.substring(equals + 1));
+        }
+        NodeConfig.Builder config = NodeConfig.builder()
+                .name(options.getOrDefault("name", "process"))
                 .handle("echo", byte[].class, bytes -> bytes)
-                .build();
-        try (ClusterNode node = ClusterNode.start(config)) {
+                .handle("square", Long.class, x -> x * x)
+                .handle("nap", Integer.class, millis -> {
+                    Thread.sleep(millis);
+                    return millis;
+                });
+        if (options.containsKey("master")) {
+            String master = options.get("master");
+            int colon = master.lastIndexOf(':');
+            config.master(master.substring(0, colon), Integer.parseInt(master.substring(colon + 1)));
+        }
+        if (options.containsKey("join")) {
+            config.joinFile(Path.of(options.get("join")));
+        }
+        if (options.containsKey("heartbeat")) {
+            Duration beat = Duration.ofMillis(Long.parseLong(options.get("heartbeat")));
+            config.heartbeat(beat, beat.multipliedBy(5)).linkHeartbeat(beat, beat.multipliedBy(5))
+                    .reconnectDelay(beat.dividedBy(4), beat.multipliedBy(2));
+        }
+        try (ClusterNode node = ClusterNode.start(config.build())) {
             System.out.println("READY " + node.self().id());
             System.out.flush();
             while (System.in.read() >= 0) {
-                // wait for the test to close our input, or to kill us
+                // wait for the test to close our input, or to freeze or kill us
             }
         }
     }

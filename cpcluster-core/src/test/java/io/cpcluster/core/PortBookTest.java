@@ -93,7 +93,7 @@ class PortBookTest {
         InetSocketAddress master = cluster.master.address();
         try (JvmProcess process = JvmProcess.main(NodeProcess.class,
                 Map.of("CPCLUSTER_TOKEN", cluster.master.joinInfo().token()),
-                master.getHostString(), Integer.toString(master.getPort()), "doomed")) {
+                "master=" + master.getHostString() + ":" + master.getPort(), "name=doomed")) {
             NodeId doomed = NodeId.of(process.awaitLine("READY ", WAIT));
             DirectLink link = a.connect(doomed);
             assertArrayEquals(new byte[] {1, 2, 3}, link.call("echo", new byte[] {1, 2, 3}, byte[].class).join());
