@@ -417,7 +417,8 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
 
         /**
          * Sets how long a link may be idle before this node sends a keep-alive on it, and how long
-         * it may go without a frame from the peer before the peer is taken for dead.
+         * it may go without a frame from the peer before the peer is taken for dead. The peer's
+         * timeout must be longer than this node's interval: give every node the same settings.
          *
          * @param interval a positive duration, shorter than {@code timeout}
          * @param timeout a positive duration

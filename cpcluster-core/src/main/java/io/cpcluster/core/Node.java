@@ -95,6 +95,8 @@ final class Node implements ClusterNode {
     private final Set<Thread> inlineHandlers = ConcurrentHashMap.newKeySet();
     private volatile NodeInfo self;
     private volatile MasterConnection master;
+    /** When the last heartbeat went to the master; the timer's own. */
+    private long lastPing = System.nanoTime();
     private volatile String masterLostReason = "not connected yet";
     private volatile String bindHost;
     private volatile Thread reconnecting;
@@ -121,8 +123,9 @@ final class Node implements ClusterNode {
             node.shutdown();
             throw e;
         }
-        long interval = config.heartbeatInterval().toMillis();
-        node.timer.scheduleWithFixedDelay(node::beat, interval, interval, TimeUnit.MILLISECONDS);
+        // One tick serves both heartbeats: as often as the shorter interval asks.
+        long tick = Math.min(config.heartbeatInterval().toMillis(), config.linkHeartbeatInterval().toMillis());
+        node.timer.scheduleWithFixedDelay(node::beat, tick, tick, TimeUnit.MILLISECONDS);
         return node;
     }
 
@@ -427,7 +430,8 @@ final class Node implements ClusterNode {
                 Threads.startVirtual("cpcluster-node-" + config.name() + "-master-lost", () -> masterLost(connection,
                         "no word from the master for " + TimeUnit.NANOSECONDS.toMillis(silent) + " ms (heartbeat"
                                 + " timeout)"));
-            } else {
+            } else if (now - lastPing >= config.heartbeatInterval().toNanos()) {
+                lastPing = now;
                 Threads.startVirtual("cpcluster-node-" + config.name() + "-heartbeat",
                         () -> tellMaster(new Control.Ping(System.currentTimeMillis())));
             }

@@ -262,6 +262,21 @@ class LivenessTest {
     }
 
     @Test
+    void anIdleLinkIsKeptAliveAtItsOwnIntervalWhateverTheMasterHeartbeat() {
+        ClusterMaster master = closing.later(ClusterMaster.start(MasterConfig.builder().port(0)
+                .portRange(TestPorts.range(4)).build()));
+        // The master heartbeat stays at its default second; the link's timeout is far shorter.
+        NodeConfig.Builder config = NodeConfig.builder().join(master.joinInfo())
+                .linkHeartbeat(Duration.ofMillis(50), Duration.ofMillis(300));
+        ClusterNode a = closing.later(ClusterNode.start(config.name("a").build()));
+        ClusterNode b = closing.later(ClusterNode.start(config.name("b").build()));
+        DirectLink link = a.connect(b.self().id());
+        await().during(Duration.ofMillis(1500)).atMost(WAIT).until(() -> link.isOpen()
+                && b.links().stream().allMatch(DirectLink::isOpen));
+        assertEquals(1, master.links().size());
+    }
+
+    @Test
     void aNodeHoldingBackAFloodDoesNotTakeThePeerItStoppedReadingForDead() throws Exception {
         ClusterMaster master = closing.later(ClusterMaster.start(MasterConfig.builder().port(0)
                 .portRange(TestPorts.range(4)).build()));
