@@ -50,6 +50,11 @@ final class ClusterSettings {
             "cpcluster.node.connect-timeout", "TCP connect and handshake timeout",
             "cpcluster.node.link-timeout", "how long connect waits for a link",
             "cpcluster.node.max-frame-size", "largest link frame accepted, in bytes",
+            "cpcluster.node.max-calls-in-flight", "per link, the most calls waited for and run at once",
+            "cpcluster.node.heartbeat", "interval/timeout of the node's heartbeat to the master",
+            "cpcluster.node.link-heartbeat", "interval/timeout of keep-alives on each link",
+            "cpcluster.node.reconnect-delay", "first/longest wait between attempts to reach a lost master",
+            "cpcluster.node.close-timeout", "how long closing lets calls in flight finish",
             "cpcluster.master.enabled", "run a master in this application",
             "cpcluster.master.host", "where the master listens",
             "cpcluster.master.port", "the master's port",
@@ -57,7 +62,9 @@ final class ClusterSettings {
             "cpcluster.master.advertised-host", "the address join.json tells nodes to dial",
             "cpcluster.master.join-file", "where the master writes join.json",
             "cpcluster.master.auth-timeout", "time a connection has to authenticate",
-            "cpcluster.master.ticket-timeout", "how long an offered link waits for its initiator");
+            "cpcluster.master.ticket-timeout", "how long an offered link waits for its initiator",
+            "cpcluster.master.heartbeat-timeout", "how long a silent node stays before the master drops it",
+            "cpcluster.master.rejoin-grace", "after a restart, how long the master waits for nodes to rejoin");
 
     /** A value and where it came from, for messages. */
     private record Value(String text, String source) {
@@ -163,6 +170,8 @@ final class ClusterSettings {
         set("cpcluster.master.join-file", Path::of, "a file path", master::joinFile);
         set("cpcluster.master.auth-timeout", ClusterSettings::duration, DURATION, master::authTimeout);
         set("cpcluster.master.ticket-timeout", ClusterSettings::duration, DURATION, master::ticketTimeout);
+        set("cpcluster.master.heartbeat-timeout", ClusterSettings::duration, DURATION, master::heartbeatTimeout);
+        set("cpcluster.master.rejoin-grace", ClusterSettings::duration, DURATION, master::rejoinGrace);
         return master;
     }
 
@@ -186,6 +195,15 @@ final class ClusterSettings {
         set("cpcluster.node.link-timeout", ClusterSettings::duration, DURATION, node::linkTimeout);
         set("cpcluster.node.max-frame-size", Integer::parseInt, "a number of bytes, at least 65536",
                 node::maxFrameSize);
+        set("cpcluster.node.max-calls-in-flight", Integer::parseInt, "a number of calls, at least 1",
+                node::maxCallsInFlight);
+        set("cpcluster.node.heartbeat", ClusterSettings::durations, DURATIONS,
+                pair -> node.heartbeat(pair.first(), pair.second()));
+        set("cpcluster.node.link-heartbeat", ClusterSettings::durations, DURATIONS,
+                pair -> node.linkHeartbeat(pair.first(), pair.second()));
+        set("cpcluster.node.reconnect-delay", ClusterSettings::durations, DURATIONS,
+                pair -> node.reconnectDelay(pair.first(), pair.second()));
+        set("cpcluster.node.close-timeout", ClusterSettings::duration, DURATION, node::closeTimeout);
         if (localMaster.isPresent() && text("cpcluster.token").isEmpty() && text("cpcluster.masters").isEmpty()) {
             node.join(localMaster.get());
         }
@@ -204,6 +222,7 @@ final class ClusterSettings {
     }
 
     private static final String DURATION = "a duration such as 500ms, 5s, 2m or PT5S";
+    private static final String DURATIONS = "two durations such as 1s/5s";
 
     private <T> void set(String key, Function<String, T> parse, String expected, Consumer<T> setter) {
         parsed(key, parse, expected).ifPresent(value -> {
@@ -250,6 +269,19 @@ final class ClusterSettings {
             addresses.add(new Address(address.substring(0, colon), port(address.substring(colon + 1))));
         }
         return addresses;
+    }
+
+    /** Two durations, such as an interval and a timeout. */
+    record Durations(Duration first, Duration second) {
+    }
+
+    /** Reads two durations written {@code first/second}, such as {@code 1s/5s}. */
+    static Durations durations(String text) {
+        int slash = text.indexOf('/');
+        if (slash < 0) {
+            throw new IllegalArgumentException(text);
+        }
+        return new Durations(duration(text.substring(0, slash)), duration(text.substring(slash + 1)));
     }
 
     static int port(String text) {

@@ -66,6 +66,13 @@ class ClusterSettingsTest {
                 Map.entry("cpcluster.node.link-readers", "virtual"),
                 Map.entry("cpcluster.node.handler-threads", "reader"),
                 Map.entry("cpcluster.node.max-frame-size", "1048576"),
+                Map.entry("cpcluster.node.max-calls-in-flight", "64"),
+                Map.entry("cpcluster.node.heartbeat", "200ms/2s"),
+                Map.entry("cpcluster.node.link-heartbeat", "300ms / 3s"),
+                Map.entry("cpcluster.node.reconnect-delay", "50ms/PT10S"),
+                Map.entry("cpcluster.node.close-timeout", "1s"),
+                Map.entry("cpcluster.master.heartbeat-timeout", "7s"),
+                Map.entry("cpcluster.master.rejoin-grace", "3s"),
                 Map.entry("cpcluster.master.enabled", "true"),
                 Map.entry("cpcluster.master.host", "0.0.0.0"),
                 Map.entry("cpcluster.master.port", "56000"),
@@ -84,6 +91,16 @@ class ClusterSettingsTest {
         assertEquals(ReaderThreads.VIRTUAL, node.linkReaders());
         assertEquals(io.cpcluster.HandlerThreads.READER, node.handlerThreads());
         assertEquals(1048576, node.maxFrameSize());
+        assertEquals(64, node.maxCallsInFlight());
+        assertEquals(Duration.ofMillis(200), node.heartbeatInterval());
+        assertEquals(Duration.ofSeconds(2), node.heartbeatTimeout());
+        assertEquals(Duration.ofMillis(300), node.linkHeartbeatInterval());
+        assertEquals(Duration.ofSeconds(3), node.linkHeartbeatTimeout());
+        assertEquals(Duration.ofMillis(50), node.reconnectDelay());
+        assertEquals(Duration.ofSeconds(10), node.reconnectMaxDelay());
+        assertEquals(Duration.ofSeconds(1), node.closeTimeout());
+        assertEquals(Duration.ofSeconds(7), master.heartbeatTimeout());
+        assertEquals(Duration.ofSeconds(3), master.rejoinGrace());
         assertEquals(Optional.of("n.example"), node.advertisedHost());
         assertEquals("0.0.0.0", master.address().getHostString());
         assertEquals(56000, master.address().getPort());
@@ -109,7 +126,8 @@ class ClusterSettingsTest {
     void badValuesAndUnknownKeysAreProblemsThatNameTheKeyAndSourceButNeverTheToken() throws Exception {
         Properties system = new Properties();
         system.setProperty("cpcluster.node.link-readers", "green");
-        ClusterSettings settings = ClusterSettings.load(Map.of("cpcluster.token", "short"), system,
+        ClusterSettings settings = ClusterSettings.load(Map.of("cpcluster.token", "tiny-token",
+                "cpcluster.node.heartbeat", "5s", "cpcluster.node.link-heartbeat", "5s/1s"), system,
                 Map.of(), withFile("cpcluster.master.port=huge\ncpcluster.master.prot=1\n"));
         settings.node(Optional.empty());
         settings.master();
@@ -119,7 +137,19 @@ class ClusterSettingsTest {
         assertTrue(problems.contains("cpcluster.master.port = 'huge' ("), problems);
         assertTrue(problems.contains("unknown configuration key cpcluster.master.prot ("), problems);
         assertTrue(problems.contains("cpcluster.token = (hidden)"), problems);
-        assertFalse(problems.contains("short"), problems);
+        assertTrue(problems.contains("cpcluster.node.heartbeat = '5s' (the ClusterExtension's map) must be two durations"
+                + " such as 1s/5s"), problems);
+        assertTrue(problems.contains("cpcluster.node.link-heartbeat = '5s/1s' (the ClusterExtension's map): "), problems);
+        assertFalse(problems.contains("tiny-token"), problems);
         assertEquals("CPCLUSTER_NODE_LINK_READERS", ClusterSettings.variable("cpcluster.node.link-readers"));
+    }
+
+    @Test
+    void theReadmeDocumentsEveryKey() throws Exception {
+        Path root = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent();
+        String readme = Files.readString(root.resolve("README.md"));
+        for (String key : ClusterSettings.KEYS.keySet()) {
+            assertTrue(readme.contains("| `" + key + "`"), "README.md's CDI table lacks " + key);
+        }
     }
 }
