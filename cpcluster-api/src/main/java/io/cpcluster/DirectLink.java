@@ -53,6 +53,12 @@ public interface DirectLink extends AutoCloseable {
     /**
      * Runs a task on the peer and returns its result.
      *
+     * <p>At most {@link NodeConfig#maxCallsInFlight()} calls wait for answers on a link; while
+     * that many do, this method blocks until one is answered (backpressure). Called on the link's
+     * own reader thread (from a future completed by this link), it cannot wait, since only that
+     * thread reads the answers: a full link then fails the call instead. The future completes on
+     * the link's reader thread; chain slow work with the {@code ...Async} methods.
+     *
      * @param <O> the result type
      * @param task the task name
      * @param input the input: a {@code byte[]} (sent as raw bytes) or an object JSON-B can bind
