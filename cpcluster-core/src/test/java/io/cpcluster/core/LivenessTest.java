@@ -50,6 +50,11 @@ class LivenessTest {
         closing.closeAll();
     }
 
+    /** A master on a free port with link ports of its own, closed after the test. */
+    private ClusterMaster master() {
+        return closing.later(ClusterMaster.start(MasterConfig.builder().port(0).portRange(TestPorts.range(4)).build()));
+    }
+
     private static NodeConfig.Builder quick(String name, ClusterMaster master) {
         return NodeConfig.builder().name(name).join(master.joinInfo())
                 .heartbeat(Duration.ofMillis(100), Duration.ofMillis(1000))
@@ -198,8 +203,7 @@ class LivenessTest {
 
     @Test
     void aTaskThatIsNotIdempotentIsNotRetriedWhenItsLinkDies() throws Exception {
-        ClusterMaster master = closing.later(ClusterMaster.start(MasterConfig.builder().port(0)
-                .portRange(TestPorts.range(4)).build()));
+        ClusterMaster master = master();
         CountDownLatch taken = new CountDownLatch(1);
         CountDownLatch never = new CountDownLatch(1);
         AtomicInteger runs = new AtomicInteger();
@@ -232,8 +236,7 @@ class LivenessTest {
 
     @Test
     void aFullLinkMakesCallersWaitAndThePeerNeverRunsMoreThanTheBound() throws Exception {
-        ClusterMaster master = closing.later(ClusterMaster.start(MasterConfig.builder().port(0)
-                .portRange(TestPorts.range(4)).build()));
+        ClusterMaster master = master();
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger running = new AtomicInteger();
         AtomicInteger most = new AtomicInteger();
@@ -263,8 +266,7 @@ class LivenessTest {
 
     @Test
     void anIdleLinkIsKeptAliveAtItsOwnIntervalWhateverTheMasterHeartbeat() {
-        ClusterMaster master = closing.later(ClusterMaster.start(MasterConfig.builder().port(0)
-                .portRange(TestPorts.range(4)).build()));
+        ClusterMaster master = master();
         // The master heartbeat stays at its default second; the link's timeout is far shorter.
         NodeConfig.Builder config = NodeConfig.builder().join(master.joinInfo())
                 .linkHeartbeat(Duration.ofMillis(50), Duration.ofMillis(300));
@@ -278,8 +280,7 @@ class LivenessTest {
 
     @Test
     void aNodeHoldingBackAFloodDoesNotTakeThePeerItStoppedReadingForDead() throws Exception {
-        ClusterMaster master = closing.later(ClusterMaster.start(MasterConfig.builder().port(0)
-                .portRange(TestPorts.range(4)).build()));
+        ClusterMaster master = master();
         CountDownLatch release = new CountDownLatch(1);
         ClusterNode server = closing.later(ClusterNode.start(quick("server", master).maxCallsInFlight(1)
                 .linkHeartbeat(Duration.ofMillis(50), Duration.ofMillis(300))
@@ -306,8 +307,7 @@ class LivenessTest {
 
     @Test
     void closeLetsCallsInFlightFinishBeforeItClosesTheLinks() throws Exception {
-        ClusterMaster master = closing.later(ClusterMaster.start(MasterConfig.builder().port(0)
-                .portRange(TestPorts.range(4)).build()));
+        ClusterMaster master = master();
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch proceed = new CountDownLatch(1);
         ClusterNode server = ClusterNode.start(quick("server", master).closeTimeout(Duration.ofSeconds(10))

@@ -30,6 +30,7 @@ public final class NodeProcess {
                 .name(options.getOrDefault("name", "process"))
                 .handle("echo", byte[].class, bytes -> bytes)
                 .handle("square", Long.class, x -> x * x)
+                // The slow handler the flood test needs: this sleep is the work, not a wait.
                 .handle("nap", Integer.class, millis -> {
                     Thread.sleep(millis);
                     return millis;
