@@ -5,7 +5,6 @@ import io.cpcluster.DirectLink;
 import io.cpcluster.ReaderThreads;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -76,12 +75,7 @@ public class OneWay {
     /** Waits until every message sent in the iteration has arrived whole and in order. */
     @TearDown(Level.Iteration)
     public void verify() {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (received.get() < sent && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-        }
-        Sequence.check(broken == null, String.valueOf(broken));
-        Sequence.check(received.get() == sent, received.get() + " of " + sent + " messages arrived");
+        Sequence.awaitAll(received, sent, () -> broken, "messages");
     }
 
     /** Closes everything. */

@@ -4,7 +4,6 @@ import io.cpcluster.ReaderThreads;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -67,12 +66,7 @@ public class RawOneWay {
     /** Waits until every frame sent in the iteration has arrived in order. */
     @TearDown(Level.Iteration)
     public void verify() {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (received.get() < sent && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-        }
-        Sequence.check(broken == null, String.valueOf(broken));
-        Sequence.check(received.get() == sent, received.get() + " of " + sent + " frames arrived");
+        Sequence.awaitAll(received, sent, () -> broken, "frames");
     }
 
     /** Closes both ends. */
