@@ -3,6 +3,11 @@
  * default transport ({@code tcp}), token stores ({@code file}, {@code memory}) and port
  * allocator ({@code range}). It exports nothing; applications use the {@code io.cpcluster}
  * API, which finds this module with {@link java.util.ServiceLoader}.
+ *
+ * <p>Packages: {@code wire} (frames, control messages, payloads), {@code threads} (thread
+ * factories, lanes, event delivery), {@code link} (an open direct link), {@code node} (a node:
+ * its master connection, link set-up, tasks, submit), {@code master} (the master and its book),
+ * {@code tcp} (the transport), {@code defaults} (token stores, the port allocator, join files).
  */
 module io.cpcluster.core {
     requires io.cpcluster;
@@ -11,8 +16,8 @@ module io.cpcluster.core {
     requires org.eclipse.yasson;
 
     provides io.cpcluster.spi.ClusterProvider with io.cpcluster.core.CoreClusterProvider;
-    provides io.cpcluster.spi.Transport with io.cpcluster.core.TcpTransport;
+    provides io.cpcluster.spi.Transport with io.cpcluster.core.tcp.TcpTransport;
     provides io.cpcluster.spi.TokenStore.Provider
-            with io.cpcluster.core.FileTokenStoreProvider, io.cpcluster.core.MemoryTokenStoreProvider;
-    provides io.cpcluster.spi.PortAllocator.Provider with io.cpcluster.core.RangePortAllocatorProvider;
+            with io.cpcluster.core.defaults.FileTokenStoreProvider, io.cpcluster.core.defaults.MemoryTokenStoreProvider;
+    provides io.cpcluster.spi.PortAllocator.Provider with io.cpcluster.core.defaults.RangePortAllocatorProvider;
 }

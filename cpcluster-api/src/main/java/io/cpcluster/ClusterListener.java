@@ -8,13 +8,18 @@ import java.util.function.Consumer;
  * default. Or override {@link #onEvent(ClusterEvent)} to see every event, or wrap a lambda with
  * {@link #of(Consumer)}.
  *
- * <p>Events from one master or node reach a listener one at a time, in the order they
- * happened, on a thread of CPCluster's that does nothing else; a listener may block (for
- * example to {@link ClusterNode#connect(NodeId) connect} to a node that joined) but holds up
- * the events behind it while it does. An exception a listener throws is logged and does not
- * reach other listeners.
+ * <p>Each listener has a queue and a thread of its own: events reach it one at a time, in the
+ * order they happened, and a slow listener delays no one but itself. It may block (for example
+ * to {@link ClusterNode#connect(NodeId) connect} to a node that joined), but while it does, its
+ * events wait in its queue; when {@value #QUEUE_CAPACITY} are waiting, further ones are dropped
+ * for it (never held by the master or node that publishes them), counted in
+ * {@link MasterStats#eventsDropped()} and {@link NodeStats#eventsDropped()}, and logged. An
+ * exception a listener throws is logged and does not reach other listeners.
  */
 public interface ClusterListener {
+    /** How many events may wait for one listener before further ones are dropped for it. */
+    int QUEUE_CAPACITY = 4096;
+
     /**
      * Returns a listener that hands every event to a consumer.
      *

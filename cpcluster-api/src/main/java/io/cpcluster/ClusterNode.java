@@ -30,8 +30,10 @@ import java.util.concurrent.CompletableFuture;
  * }
  * }
  *
- * <p>All methods are thread-safe. Futures complete on the thread that read the answer: use the
- * {@code …Async} methods of {@link CompletableFuture} for work that blocks.
+ * <p>All methods are thread-safe. No method that returns a future blocks, and no future is
+ * completed on a thread that reads from the network: dependent actions run on a link's lane or a
+ * virtual thread of the node's (see {@link DirectLink}), never where they could hold up a link or
+ * the master connection.
  */
 public interface ClusterNode extends AutoCloseable {
     /**
@@ -77,7 +79,8 @@ public interface ClusterNode extends AutoCloseable {
 
     /**
      * Opens a direct link to another node without waiting. The future fails with the exceptions
-     * {@link #connect(NodeId)} throws.
+     * {@link #connect(NodeId)} throws, after at most {@link NodeConfig#linkTimeout()}; it
+     * completes on a virtual thread of the node's.
      *
      * @param peer the node to link to
      * @return a future that completes with the open link
@@ -122,8 +125,9 @@ public interface ClusterNode extends AutoCloseable {
      * @param input the input: a {@code byte[]} (sent as raw bytes) or an object JSON-B can bind
      * @param resultType the class the result is bound to
      * @return a future that completes with the result, or fails with {@link NoSuchNodeException}
-     *         (no other node serves the task), {@link RemoteTaskException}, or another
-     *         {@link ClusterException}
+     *         (no other node serves the task), {@link RemoteTaskException},
+     *         {@link CallTimeoutException} (no answer within {@link NodeConfig#callTimeout()}), or
+     *         another {@link ClusterException}
      */
     <O> CompletableFuture<O> submit(String task, Object input, Class<O> resultType);
 
@@ -136,12 +140,20 @@ public interface ClusterNode extends AutoCloseable {
      * @param task the task name
      * @param input the input: a {@code byte[]} (sent as raw bytes) or an object JSON-B can bind
      * @param resultType the class the result is bound to
-     * @param options whether the task may run twice
+     * @param options whether the task may run twice, and how long the submit may take
      * @return a future that completes with the result, or fails as {@link #submit(String, Object, Class)}
      *         says, or with {@link LinkClosedException} when a task that is not idempotent may or may
      *         not have run
      */
     <O> CompletableFuture<O> submit(String task, Object input, Class<O> resultType, SubmitOptions options);
+
+    /**
+     * Returns counters: links, calls in flight and waiting, peers' calls running, calls that
+     * timed out or were cancelled, and events dropped for listeners that fell behind.
+     *
+     * @return a snapshot of the node's state
+     */
+    NodeStats stats();
 
     /**
      * Starts delivering this node's events to a listener: nodes joining and leaving, this node's

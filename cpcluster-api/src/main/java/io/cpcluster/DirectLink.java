@@ -20,8 +20,20 @@ import java.util.function.Consumer;
  *
  * <p>Both ends may call and send at once; many calls may be in flight. All methods are
  * thread-safe.
+ *
+ * <p><b>Threads.</b> The thread that reads the link only reads: it never runs application code.
+ * Message consumers and dependent actions of the futures {@link #call} returns (those added with
+ * the non-{@code Async} methods while the call is in flight) run on the link's <em>lane</em>, a
+ * virtual thread that runs them one at a time, in order. A consumer or action that blocks holds up
+ * the lane, not the link: answers and keep-alives are still read. When the application falls far
+ * behind (messages pile up unconsumed, or the peer's calls fill {@link NodeConfig#maxCallsInFlight()}),
+ * the link stops reading, which holds the peer back through TCP; the link's liveness is judged by
+ * what the peer sends, never by the application's pace.
  */
 public interface DirectLink extends AutoCloseable {
+    /** How many received messages may wait for the consumer before the link stops reading. */
+    int MAX_QUEUED_MESSAGES = 1024;
+
     /**
      * Returns the link's id.
      *
@@ -37,7 +49,8 @@ public interface DirectLink extends AutoCloseable {
     NodeInfo peer();
 
     /**
-     * Returns the port the master assigned to this link, on the accepting node's host.
+     * Returns the port the master assigned to this link, on the accepting node's host: the port the
+     * acceptor listened on.
      *
      * @return the port
      */
@@ -51,24 +64,77 @@ public interface DirectLink extends AutoCloseable {
     LinkInfo info();
 
     /**
-     * Runs a task on the peer and returns its result.
-     *
-     * <p>At most {@link NodeConfig#maxCallsInFlight()} calls wait for answers on a link; while
-     * that many do, this method blocks until one is answered (backpressure). Called on the link's
-     * own reader thread (from a future completed by this link), it cannot wait, since only that
-     * thread reads the answers: a full link then fails the call instead. The future completes on
-     * the link's reader thread; chain slow work with the {@code ...Async} methods.
+     * Runs a task on the peer, with the node's {@link NodeConfig#callTimeout()}. Never blocks; see
+     * {@link #call(String, Object, Class, CallOptions)}.
      *
      * @param <O> the result type
      * @param task the task name
      * @param input the input: a {@code byte[]} (sent as raw bytes) or an object JSON-B can bind
      * @param resultType the class the result is bound to
-     * @return a future that completes with the result, or fails with {@link RemoteTaskException}
-     *         (the peer's handler failed or the peer does not serve the task),
-     *         {@link LinkClosedException}, or {@link ProtocolException}
+     * @return a future that completes with the result or fails as the full form says
      * @throws IllegalArgumentException if the encoded input is larger than the peer accepts
      */
     <O> CompletableFuture<O> call(String task, Object input, Class<O> resultType);
+
+    /**
+     * Runs a task on the peer and returns its result. Never blocks: the input is encoded and sent
+     * (or queued) on the calling thread, and the future completes when the answer arrives.
+     *
+     * <p>At most {@link NodeConfig#maxCallsInFlight()} calls wait for answers on a link. A call
+     * beyond that waits for room, first in, first out, behind at most as many others; its timeout
+     * runs while it waits. When that many wait already, the call fails at once with
+     * {@link LinkOverloadedException} and nothing is sent. A call that completes in any way (an
+     * answer, an error, its timeout, {@link CompletableFuture#cancel cancel}, {@code orTimeout},
+     * the link closing) frees its slot at once; one that ends before its answer asks the peer to
+     * cancel it (the peer interrupts its handler).
+     *
+     * @param <O> the result type
+     * @param task the task name
+     * @param input the input: a {@code byte[]} (sent as raw bytes) or an object JSON-B can bind
+     * @param resultType the class the result is bound to
+     * @param options the call's timeout
+     * @return a future that completes with the result, or fails with {@link RemoteTaskException}
+     *         (the peer's handler failed or the peer does not serve the task),
+     *         {@link CallTimeoutException}, {@link LinkOverloadedException},
+     *         {@link LinkClosedException}, or {@link ClusterException} (the result does not fit
+     *         its type)
+     * @throws IllegalArgumentException if the encoded input is larger than the peer accepts
+     */
+    <O> CompletableFuture<O> call(String task, Object input, Class<O> resultType, CallOptions options);
+
+    /**
+     * Runs a task on the peer and waits for its result, with the node's
+     * {@link NodeConfig#callTimeout()}; see {@link #invoke(String, Object, Class, CallOptions)}.
+     *
+     * @param <O> the result type
+     * @param task the task name
+     * @param input the input: a {@code byte[]} (sent as raw bytes) or an object JSON-B can bind
+     * @param resultType the class the result is bound to
+     * @return the result
+     * @throws IllegalArgumentException if the encoded input is larger than the peer accepts
+     */
+    <O> O invoke(String task, Object input, Class<O> resultType);
+
+    /**
+     * Runs a task on the peer and <b>blocks</b> until its result arrives or the timeout passes.
+     * When the link is full ({@link NodeConfig#maxCallsInFlight()} calls wait for answers), it
+     * blocks for room too, rather than failing: the way for many threads (virtual ones, say) to
+     * call one link as fast as the peer answers and no faster. Interrupting the waiting thread
+     * cancels the call.
+     *
+     * @param <O> the result type
+     * @param task the task name
+     * @param input the input: a {@code byte[]} (sent as raw bytes) or an object JSON-B can bind
+     * @param resultType the class the result is bound to
+     * @param options the call's timeout, which covers the wait for room and for the answer
+     * @return the result
+     * @throws RemoteTaskException if the peer's handler failed or the peer does not serve the task
+     * @throws CallTimeoutException if no answer came in time
+     * @throws LinkClosedException if the link closed
+     * @throws ClusterException if the thread was interrupted, or the result does not fit its type
+     * @throws IllegalArgumentException if the encoded input is larger than the peer accepts
+     */
+    <O> O invoke(String task, Object input, Class<O> resultType, CallOptions options);
 
     /**
      * Sends one message to the peer, which receives it with {@link #onMessage(Consumer)}. Blocks
@@ -81,12 +147,12 @@ public interface DirectLink extends AutoCloseable {
     void send(byte[] message);
 
     /**
-     * Sets what receives the peer's messages, in the order they were sent, one at a time. Messages
-     * that arrive before a consumer is set wait for it (up to 1024, then the peer is held back).
-     * A later consumer replaces an earlier one.
+     * Sets what receives the peer's messages, in the order they were sent, one at a time, on the
+     * link's lane. Messages that arrive before a consumer is set wait for it; when
+     * {@value #MAX_QUEUED_MESSAGES} messages wait (for a consumer, or for a slow one), the link
+     * stops reading, which holds the peer back. A later consumer replaces an earlier one.
      *
-     * @param consumer receives each message on the link's reader thread; keep it short, or hand
-     *        the work to another thread
+     * @param consumer receives each message; it may block, which holds up this link's lane
      */
     void onMessage(Consumer<byte[]> consumer);
 

@@ -1,21 +1,23 @@
 package io.cpcluster;
 
 /**
- * Where a node runs the handlers of the calls its peers make.
+ * Where a node runs the handlers of the calls its peers make. Never on the thread that reads the
+ * link: that thread only reads, so a slow or blocked handler never holds up the link's other
+ * frames (answers, keep-alives) and never makes a healthy peer look dead.
  */
 public enum HandlerThreads {
     /**
      * Each call runs on a new virtual thread of its own: handlers may block (I/O, locks, long
-     * computations, calls to other nodes, even back over the same link), and many run at once.
-     * The default.
+     * computations, calls to other nodes, even back over the same link), and many run at once,
+     * up to {@link NodeConfig#maxCallsInFlight()} per link. The default.
      */
     VIRTUAL,
     /**
-     * Each call runs on the thread that read it, and the link reads nothing else until the handler
-     * returns: the answer leaves without a hand-off to another thread, for the shortest round trip
-     * (README.md's benchmarks), but calls on one link run one at a time. For handlers that return
-     * quickly and never block; a handler that waits for an answer over its own link waits forever.
-     * Like gRPC's {@code directExecutor()} or work on a Netty event loop.
+     * The calls of one link run one at a time, in the order they arrived, on the link's own
+     * serial lane (the one that also delivers its messages and runs dependent actions of its
+     * futures). For handlers that must not run concurrently per link; a handler that waits for a
+     * call answered by a handler on the same lane of the peer that waits in turn for this lane
+     * waits until its call times out.
      */
-    READER
+    SERIAL
 }

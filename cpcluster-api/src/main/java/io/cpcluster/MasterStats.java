@@ -19,10 +19,12 @@ import java.util.TreeSet;
  * @param authFailures authentication attempts refused since the master started
  * @param linksBrokered links brokered since the master started
  * @param protocolErrors connections closed for breaking the protocol since the master started
+ * @param eventsDropped events not delivered to a listener since the master started, because that
+ *        listener had fallen too far behind (see {@link ClusterListener})
  */
 public record MasterStats(int connections, int nodes, int openLinks, int pendingLinks,
                           Map<String, SortedSet<Integer>> portsInUse, long nodesAuthenticated,
-                          long authFailures, long linksBrokered, long protocolErrors) {
+                          long authFailures, long linksBrokered, long protocolErrors, long eventsDropped) {
     /** Makes {@code portsInUse} an unmodifiable, sorted deep copy. */
     public MasterStats {
         TreeMap<String, SortedSet<Integer>> copy = new TreeMap<>();

@@ -49,10 +49,15 @@ import java.util.Optional;
  * @param handlerThreads where the handlers of peers' calls run; default {@link HandlerThreads#VIRTUAL}
  * @param connectTimeout how long to wait for a TCP connection to the master or a peer; default 5 s
  * @param linkTimeout how long {@link ClusterNode#connect(NodeId)} waits for a link in all; default 10 s
- * @param maxFrameSize the largest frame accepted on a direct link, in bytes; default 16 MiB
+ * @param callTimeout how long a call over a link, or a submit, may take when its options do not say;
+ *        default 60 s
+ * @param maxPayloadSize the largest task input, result or message this node accepts on a direct
+ *        link, in bytes (frame headers and task names not counted); peers never send more, and
+ *        this node refuses to send a peer more than it accepts; default 16 MiB
  * @param maxCallsInFlight on each link, the most calls this node waits for at once (a call beyond
- *        waits for one to end: backpressure), and the most of the peer's calls it runs at once (the
- *        peer is then held back); default 1024
+ *        waits for room, see {@link DirectLink#call(String, Object, Class, CallOptions)}), and the
+ *        most of the peer's calls it runs at once (the link then stops reading, which holds the
+ *        peer back); default 1024
  * @param heartbeatInterval how often the node tells the master it is alive; default 1 s
  * @param heartbeatTimeout how long the node goes without a word from the master before it takes
  *        the master for lost and reconnects; default 5 s
@@ -69,12 +74,17 @@ import java.util.Optional;
 public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<String> token,
                          Optional<Path> joinFile, Optional<String> bindHost, Optional<String> advertisedHost,
                          Transport transport, ReaderThreads linkReaders, HandlerThreads handlerThreads,
-                         Duration connectTimeout, Duration linkTimeout, int maxFrameSize, int maxCallsInFlight,
+                         Duration connectTimeout, Duration linkTimeout, Duration callTimeout, int maxPayloadSize,
+                         int maxCallsInFlight,
                          Duration heartbeatInterval, Duration heartbeatTimeout, Duration linkHeartbeatInterval,
                          Duration linkHeartbeatTimeout, Duration reconnectDelay, Duration reconnectMaxDelay,
                          Duration closeTimeout, Map<String, TaskBinding<?, ?>> tasks) {
-    /** The default largest frame on a direct link, 16 MiB. */
-    public static final int DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
+    /** The default largest payload on a direct link, 16 MiB. */
+    public static final int DEFAULT_MAX_PAYLOAD_SIZE = 16 * 1024 * 1024;
+    /** The smallest {@link #maxPayloadSize()} allowed, 64 KiB. */
+    public static final int MIN_PAYLOAD_SIZE = 64 * 1024;
+    /** The largest {@link #maxPayloadSize()} allowed, 1 GiB. */
+    public static final int MAX_PAYLOAD_SIZE = 1 << 30;
     /** The longest node name, in characters. */
     public static final int MAX_NAME_LENGTH = 128;
 
@@ -96,7 +106,8 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         Objects.requireNonNull(handlerThreads, "handlerThreads");
         Settings.positive(connectTimeout, "connectTimeout");
         Settings.positive(linkTimeout, "linkTimeout");
-        Settings.between(maxFrameSize, 64 * 1024, Integer.MAX_VALUE - 8, "maxFrameSize");
+        Settings.positive(callTimeout, "callTimeout");
+        Settings.between(maxPayloadSize, MIN_PAYLOAD_SIZE, MAX_PAYLOAD_SIZE, "maxPayloadSize");
         Settings.between(maxCallsInFlight, 1, 1 << 20, "maxCallsInFlight");
         Settings.shorter(heartbeatInterval, "heartbeatInterval", heartbeatTimeout, "heartbeatTimeout");
         Settings.shorter(linkHeartbeatInterval, "linkHeartbeatInterval", linkHeartbeatTimeout, "linkHeartbeatTimeout");
@@ -163,7 +174,8 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         builder.handlerThreads = handlerThreads;
         builder.connectTimeout = connectTimeout;
         builder.linkTimeout = linkTimeout;
-        builder.maxFrameSize = maxFrameSize;
+        builder.callTimeout = callTimeout;
+        builder.maxPayloadSize = maxPayloadSize;
         builder.maxCallsInFlight = maxCallsInFlight;
         builder.heartbeatInterval = heartbeatInterval;
         builder.heartbeatTimeout = heartbeatTimeout;
@@ -183,7 +195,8 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
                 + (token.isPresent() ? "(hidden)" : "(none)") + ", joinFile=" + joinFile + ", bindHost=" + bindHost
                 + ", advertisedHost=" + advertisedHost + ", transport=" + transport.name() + ", linkReaders="
                 + linkReaders + ", handlerThreads=" + handlerThreads + ", connectTimeout=" + connectTimeout
-                + ", linkTimeout=" + linkTimeout + ", maxFrameSize=" + maxFrameSize + ", maxCallsInFlight="
+                + ", linkTimeout=" + linkTimeout + ", callTimeout=" + callTimeout + ", maxPayloadSize=" + maxPayloadSize
+                + ", maxCallsInFlight="
                 + maxCallsInFlight + ", heartbeatInterval=" + heartbeatInterval + ", heartbeatTimeout=" + heartbeatTimeout
                 + ", linkHeartbeatInterval=" + linkHeartbeatInterval + ", linkHeartbeatTimeout=" + linkHeartbeatTimeout
                 + ", reconnectDelay=" + reconnectDelay + ", reconnectMaxDelay=" + reconnectMaxDelay + ", closeTimeout="
@@ -204,7 +217,8 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         private HandlerThreads handlerThreads = HandlerThreads.VIRTUAL;
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration linkTimeout = Duration.ofSeconds(10);
-        private int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+        private Duration callTimeout = Duration.ofSeconds(60);
+        private int maxPayloadSize = DEFAULT_MAX_PAYLOAD_SIZE;
         private int maxCallsInFlight = 1024;
         private Duration heartbeatInterval = Duration.ofSeconds(1);
         private Duration heartbeatTimeout = Duration.ofSeconds(5);
@@ -347,7 +361,7 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         /**
          * Sets where the handlers of peers' calls run.
          *
-         * @param threads a virtual thread per call (the default), or the thread that read the call
+         * @param threads a virtual thread per call (the default), or the link's serial lane
          * @return this builder
          */
         public Builder handlerThreads(HandlerThreads threads) {
@@ -378,13 +392,25 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         }
 
         /**
-         * Sets the largest frame accepted on a direct link; a peer never sends a larger one.
+         * Sets how long a call or a submit may take when its options do not say.
          *
-         * @param bytes at least 64 KiB
+         * @param timeout a positive duration
          * @return this builder
          */
-        public Builder maxFrameSize(int bytes) {
-            this.maxFrameSize = Settings.between(bytes, 64 * 1024, Integer.MAX_VALUE - 8, "maxFrameSize");
+        public Builder callTimeout(Duration timeout) {
+            this.callTimeout = Settings.positive(timeout, "callTimeout");
+            return this;
+        }
+
+        /**
+         * Sets the largest task input, result or message accepted on a direct link; a peer never
+         * sends a larger one.
+         *
+         * @param bytes 64 KiB to 1 GiB
+         * @return this builder
+         */
+        public Builder maxPayloadSize(int bytes) {
+            this.maxPayloadSize = Settings.between(bytes, MIN_PAYLOAD_SIZE, MAX_PAYLOAD_SIZE, "maxPayloadSize");
             return this;
         }
 
@@ -486,7 +512,8 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
             Transport chosenTransport = transport != null ? transport : Services.transport(transportName);
             return new NodeConfig(chosenName, masters, Optional.ofNullable(token), Optional.ofNullable(joinFile),
                     Optional.ofNullable(bindHost), Optional.ofNullable(advertisedHost), chosenTransport, linkReaders,
-                    handlerThreads, connectTimeout, linkTimeout, maxFrameSize, maxCallsInFlight, heartbeatInterval,
+                    handlerThreads, connectTimeout, linkTimeout, callTimeout, maxPayloadSize, maxCallsInFlight,
+                    heartbeatInterval,
                     heartbeatTimeout, linkHeartbeatInterval, linkHeartbeatTimeout, reconnectDelay, reconnectMaxDelay,
                     closeTimeout, tasks);
         }

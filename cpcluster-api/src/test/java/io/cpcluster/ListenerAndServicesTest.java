@@ -84,6 +84,15 @@ class ListenerAndServicesTest {
         assertTrue(token.getMessage().contains("at least 16 characters"), token.getMessage());
         assertTrue(!token.getMessage().contains("short"), "the token is not echoed");
         assertThrows(IllegalArgumentException.class, () -> NodeConfig.builder().name("a\nb"));
-        assertThrows(IllegalArgumentException.class, () -> NodeConfig.builder().maxFrameSize(1024));
+        assertThrows(IllegalArgumentException.class, () -> NodeConfig.builder().maxPayloadSize(1024));
+        assertThrows(IllegalArgumentException.class, () -> NodeConfig.builder().callTimeout(java.time.Duration.ZERO));
+        IllegalArgumentException callTimeout = assertThrows(IllegalArgumentException.class,
+                () -> CallOptions.timeout(java.time.Duration.ofMillis(-1)));
+        assertEquals("timeout must be positive, not PT-0.001S", callTimeout.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> SubmitOptions.IDEMPOTENT.withTimeout(java.time.Duration.ZERO));
+        assertEquals(java.util.Optional.of(java.time.Duration.ofSeconds(3)),
+                SubmitOptions.NOT_IDEMPOTENT.withTimeout(java.time.Duration.ofSeconds(3)).timeout());
+        assertEquals(false, SubmitOptions.NOT_IDEMPOTENT.withTimeout(java.time.Duration.ofSeconds(3)).idempotent());
     }
 }

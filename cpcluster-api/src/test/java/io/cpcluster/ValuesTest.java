@@ -71,7 +71,7 @@ class ValuesTest {
     @Test
     void masterStatsIsAnUnmodifiableSnapshot() {
         SortedSet<Integer> ports = new TreeSet<>(Set.of(55001, 55002));
-        MasterStats stats = new MasterStats(1, 1, 1, 0, Map.of("h", ports, "empty", new TreeSet<>()), 1, 0, 1, 0);
+        MasterStats stats = new MasterStats(1, 1, 1, 0, Map.of("h", ports, "empty", new TreeSet<>()), 1, 0, 1, 0, 0);
         ports.add(55003);
         assertEquals(Map.of("h", new TreeSet<>(Set.of(55001, 55002))), stats.portsInUse());
         assertEquals(2, stats.portsInUseCount());

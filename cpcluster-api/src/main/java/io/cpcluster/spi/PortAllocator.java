@@ -12,6 +12,10 @@ import java.util.SortedSet;
  * <p>When the accepting node cannot bind the port it was given (another program holds it), the
  * master keeps that port allocated while it tries the next one, then releases it: the port is
  * skipped for this link, not lost. Implementations are thread-safe.
+ *
+ * <p>A port here is the port the accepting node <em>binds</em>. The port other nodes dial to
+ * reach it is usually the same; behind NAT or a container's port mapping it is not, and
+ * {@link #dialPort(String, int)} says which it is.
  */
 public interface PortAllocator {
     /**
@@ -41,6 +45,18 @@ public interface PortAllocator {
      * @param port the port; releasing a port that is not in use does nothing
      */
     void release(String host, int port);
+
+    /**
+     * Returns the port other nodes dial to reach a port bound on a host: the same port unless
+     * something between them maps it (a NAT rule, a container's published port).
+     *
+     * @param host the host, as nodes advertise it
+     * @param bindPort a port this allocator handed out on that host
+     * @return the port to dial, 1 to 65535; {@code bindPort} by default
+     */
+    default int dialPort(String host, int bindPort) {
+        return bindPort;
+    }
 
     /**
      * Returns the ports in use on a host.

@@ -16,7 +16,7 @@ import java.util.List;
  * {@code join.json} and reuses it on restart (the default when the master has a join file),
  * {@code memory} keeps tokens for the master's life only. Implementations are thread-safe.
  */
-public interface TokenStore {
+public interface TokenStore extends AutoCloseable {
     /**
      * Mints a new token from 256 random bits, makes it live, and returns it.
      *
@@ -54,6 +54,26 @@ public interface TokenStore {
      * @param token the token to revoke; unknown tokens are ignored
      */
     void revoke(String token);
+
+    /**
+     * Tells whether the store's tokens survived from an earlier run of the master, as the
+     * {@code file} store's do when it finds its {@code join.json}: nodes may then still hold
+     * links that run brokered, and a restarted master waits {@link MasterConfig#rejoinGrace()}
+     * for them to report those links before it brokers new ones.
+     *
+     * @return true when the tokens were restored from an earlier run; false by default
+     */
+    default boolean restored() {
+        return false;
+    }
+
+    /**
+     * Releases what the store holds (files, connections). The master calls it once, when it
+     * closes. Does nothing by default.
+     */
+    @Override
+    default void close() {
+    }
 
     /** Creates token stores; found with {@link java.util.ServiceLoader} and chosen by {@link #name()}. */
     interface Provider {

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * How bytes move between a node and the master, and between two nodes. Implementations are
@@ -53,7 +54,10 @@ public interface Transport {
         InetSocketAddress localAddress();
 
         /**
-         * Waits for the next connection.
+         * Waits for the next connection. Returns as soon as the connection is accepted: the
+         * transport's own handshake, if it has one, waits for {@link Connection#handshake(Duration)},
+         * which CPCluster calls on the connection's own thread, so that a slow or silent client
+         * never holds up the accept loop.
          *
          * @return the connection
          * @throws IOException if the listener is closed or accepting fails
@@ -95,5 +99,28 @@ public interface Transport {
          * @return the remote address
          */
         InetSocketAddress remoteAddress();
+
+        /**
+         * Completes the transport's own handshake (a TLS handshake, say) before any frame is read
+         * or written. CPCluster calls it once per connection, on the connection's own thread,
+         * right after {@link Listener#accept()} or {@link Transport#connect}. Does nothing by
+         * default.
+         *
+         * @param timeout how long the handshake may take
+         * @throws IOException if it fails or does not finish in time; the connection is then closed
+         */
+        default void handshake(Duration timeout) throws IOException {
+        }
+
+        /**
+         * Returns the identity of the other end as the transport proved it (for TLS, the
+         * fingerprint of the key in its certificate), once {@link #handshake(Duration)} has
+         * returned.
+         *
+         * @return the proven identity; empty when the transport proves none, as plain TCP
+         */
+        default Optional<String> peerIdentity() {
+            return Optional.empty();
+        }
     }
 }

@@ -40,10 +40,10 @@ public class RoundTrip {
 
     /**
      * The threads, on both nodes: {@code platform} (the default: platform readers, each call's
-     * handler on a new virtual thread), {@code platform-reader} (platform readers, handlers on the
-     * reader, {@link HandlerThreads#READER}), {@code virtual} (virtual readers).
+     * handler on a new virtual thread), {@code platform-serial} (platform readers, handlers on
+     * each link's serial lane, {@link HandlerThreads#SERIAL}), {@code virtual} (virtual readers).
      */
-    @Param({"platform", "platform-reader", "virtual"})
+    @Param({"platform", "platform-serial", "virtual"})
     public String threads;
 
     private Fixture fixture;
@@ -56,7 +56,7 @@ public class RoundTrip {
     public void setUp() {
         fixture = new Fixture();
         ReaderThreads readers = threads.equals("virtual") ? ReaderThreads.VIRTUAL : ReaderThreads.PLATFORM;
-        HandlerThreads handlers = threads.equals("platform-reader") ? HandlerThreads.READER : HandlerThreads.VIRTUAL;
+        HandlerThreads handlers = threads.equals("platform-serial") ? HandlerThreads.SERIAL : HandlerThreads.VIRTUAL;
         ClusterNode server = fixture.node("server", readers, b -> b.handlerThreads(handlers)
                 .handle("echo", byte[].class, bytes -> bytes)
                 .handle("point", Point.class, p -> new Point(p.seq(), p.y(), p.x())));

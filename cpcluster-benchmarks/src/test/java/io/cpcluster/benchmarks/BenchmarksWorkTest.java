@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class BenchmarksWorkTest {
     @Test
     void roundTripsAnswerRightInEveryThreadMode() throws Exception {
-        for (String threads : new String[] {"platform", "platform-reader", "virtual"}) {
+        for (String threads : new String[] {"platform", "platform-serial", "virtual"}) {
             RoundTrip bench = new RoundTrip();
             bench.threads = threads;
             bench.setUp();

@@ -46,10 +46,11 @@ final class ClusterSettings {
             "cpcluster.node.bind-host", "where the node listens for links",
             "cpcluster.node.advertised-host", "where other nodes dial this node",
             "cpcluster.node.link-readers", "platform or virtual",
-            "cpcluster.node.handler-threads", "virtual or reader",
+            "cpcluster.node.handler-threads", "virtual or serial",
             "cpcluster.node.connect-timeout", "TCP connect and handshake timeout",
             "cpcluster.node.link-timeout", "how long connect waits for a link",
-            "cpcluster.node.max-frame-size", "largest link frame accepted, in bytes",
+            "cpcluster.node.call-timeout", "how long a call or submit may take unless it says",
+            "cpcluster.node.max-payload-size", "largest input, result or message accepted on a link, in bytes",
             "cpcluster.node.max-calls-in-flight", "per link, the most calls waited for and run at once",
             "cpcluster.node.heartbeat", "interval/timeout of the node's heartbeat to the master",
             "cpcluster.node.link-heartbeat", "interval/timeout of keep-alives on each link",
@@ -190,11 +191,12 @@ final class ClusterSettings {
         set("cpcluster.node.bind-host", Function.identity(), "a host name or address", node::bindHost);
         set("cpcluster.node.advertised-host", Function.identity(), "a host name or address", node::advertisedHost);
         set("cpcluster.node.link-readers", ClusterSettings::readers, "platform or virtual", node::linkReaders);
-        set("cpcluster.node.handler-threads", ClusterSettings::handlers, "virtual or reader", node::handlerThreads);
+        set("cpcluster.node.handler-threads", ClusterSettings::handlers, "virtual or serial", node::handlerThreads);
         set("cpcluster.node.connect-timeout", ClusterSettings::duration, DURATION, node::connectTimeout);
         set("cpcluster.node.link-timeout", ClusterSettings::duration, DURATION, node::linkTimeout);
-        set("cpcluster.node.max-frame-size", Integer::parseInt, "a number of bytes, at least 65536",
-                node::maxFrameSize);
+        set("cpcluster.node.call-timeout", ClusterSettings::duration, DURATION, node::callTimeout);
+        set("cpcluster.node.max-payload-size", Integer::parseInt, "a number of bytes, 65536 to 1073741824",
+                node::maxPayloadSize);
         set("cpcluster.node.max-calls-in-flight", Integer::parseInt, "a number of calls, at least 1",
                 node::maxCallsInFlight);
         set("cpcluster.node.heartbeat", ClusterSettings::durations, DURATIONS,

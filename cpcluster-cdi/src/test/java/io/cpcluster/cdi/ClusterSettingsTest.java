@@ -64,8 +64,9 @@ class ClusterSettingsTest {
                 Map.entry("cpcluster.transport", "tcp"),
                 Map.entry("cpcluster.node.advertised-host", "n.example"),
                 Map.entry("cpcluster.node.link-readers", "virtual"),
-                Map.entry("cpcluster.node.handler-threads", "reader"),
-                Map.entry("cpcluster.node.max-frame-size", "1048576"),
+                Map.entry("cpcluster.node.handler-threads", "serial"),
+                Map.entry("cpcluster.node.max-payload-size", "1048576"),
+                Map.entry("cpcluster.node.call-timeout", "90s"),
                 Map.entry("cpcluster.node.max-calls-in-flight", "64"),
                 Map.entry("cpcluster.node.heartbeat", "200ms/2s"),
                 Map.entry("cpcluster.node.link-heartbeat", "300ms / 3s"),
@@ -89,8 +90,9 @@ class ClusterSettingsTest {
         assertEquals(List.of("m1:1", "m2:2"), node.masters().stream().map(a -> a.getHostString() + ":" + a.getPort())
                 .toList());
         assertEquals(ReaderThreads.VIRTUAL, node.linkReaders());
-        assertEquals(io.cpcluster.HandlerThreads.READER, node.handlerThreads());
-        assertEquals(1048576, node.maxFrameSize());
+        assertEquals(io.cpcluster.HandlerThreads.SERIAL, node.handlerThreads());
+        assertEquals(1048576, node.maxPayloadSize());
+        assertEquals(java.time.Duration.ofSeconds(90), node.callTimeout());
         assertEquals(64, node.maxCallsInFlight());
         assertEquals(Duration.ofMillis(200), node.heartbeatInterval());
         assertEquals(Duration.ofSeconds(2), node.heartbeatTimeout());

@@ -4,6 +4,8 @@ import io.cpcluster.ClusterMaster;
 import io.cpcluster.ClusterNode;
 import io.cpcluster.MasterConfig;
 import io.cpcluster.NodeConfig;
+import io.cpcluster.core.master.Master;
+import io.cpcluster.core.node.Node;
 import io.cpcluster.spi.ClusterProvider;
 
 /** The implementation {@link ClusterMaster#start} and {@link ClusterNode#start} find with ServiceLoader. */

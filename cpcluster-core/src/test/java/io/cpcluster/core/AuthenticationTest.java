@@ -10,6 +10,7 @@ import io.cpcluster.AuthenticationException;
 import io.cpcluster.ClusterNode;
 import io.cpcluster.NodeConfig;
 import io.cpcluster.NodeInfo;
+import io.cpcluster.core.wire.Secrets;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -30,7 +31,7 @@ class AuthenticationTest {
     void aWrongTokenIsRefusedRegistersNothingAndNoTokenCrossesTheWireOrReachesALog() throws Exception {
         String token = cluster.master.joinInfo().token();
         String wrong = Secrets.newSecret();
-        try (RecordingProxy proxy = new RecordingProxy(cluster.master.address())) {
+        try (TestProxy proxy = new TestProxy(cluster.master.address())) {
             NodeConfig intruder = NodeConfig.builder().name("intruder").master("127.0.0.1", proxy.port()).token(wrong)
                     .build();
             AuthenticationException refused = assertThrows(AuthenticationException.class,

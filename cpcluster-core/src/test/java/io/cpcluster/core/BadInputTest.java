@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cpcluster.ClusterNode;
 import io.cpcluster.DirectLink;
+import io.cpcluster.core.wire.Control;
+import io.cpcluster.core.wire.Secrets;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -149,7 +151,7 @@ class BadInputTest {
 
     @Test
     void anUnsupportedProtocolVersionIsRefusedWithTheRangeTheMasterSpeaks() throws Exception {
-        assertFault(Control.Fault.UNSUPPORTED_VERSION, "versions 1 to 1", afterHello(raw -> raw.send(
+        assertFault(Control.Fault.UNSUPPORTED_VERSION, "versions " + Control.MIN_VERSION + " to " + Control.VERSION, afterHello(raw -> raw.send(
                 new Control.Auth(99, "future-node", "future", Secrets.base64(new byte[32]), List.of(), null,
                         List.of()))));
         assertTheClusterStillWorks(0);

@@ -10,6 +10,8 @@ import io.cpcluster.ClusterNode;
 import io.cpcluster.DirectLink;
 import io.cpcluster.LinkClosed;
 import io.cpcluster.PortRange;
+import io.cpcluster.core.wire.Control;
+import io.cpcluster.core.wire.Secrets;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;

@@ -2,6 +2,7 @@ package io.cpcluster.core;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,13 +12,21 @@ import io.cpcluster.ClusterMaster;
 import io.cpcluster.ClusterNode;
 import io.cpcluster.DirectLink;
 import io.cpcluster.LinkClosedException;
+import io.cpcluster.LinkOverloadedException;
 import io.cpcluster.MasterConfig;
 import io.cpcluster.MasterLost;
 import io.cpcluster.MasterReconnected;
 import io.cpcluster.NodeConfig;
 import io.cpcluster.NodeInfo;
 import io.cpcluster.NodeLeft;
+import io.cpcluster.NodeStats;
+import io.cpcluster.RemoteTaskException;
 import io.cpcluster.SubmitOptions;
+import io.cpcluster.core.wire.Control;
+import io.cpcluster.core.wire.ControlCodec;
+import io.cpcluster.core.wire.FrameInput;
+import io.cpcluster.core.wire.FrameOutput;
+import io.cpcluster.core.wire.Secrets;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -98,13 +107,19 @@ class LivenessTest {
                     .master("127.0.0.1", mute.getLocalPort()).token(token)
                     .heartbeat(Duration.ofMillis(100), Duration.ofMillis(500))
                     .reconnectDelay(Duration.ofMillis(20), Duration.ofMillis(100)).build()));
+            List<MasterReconnected> back = new CopyOnWriteArrayList<>();
             node.subscribe(ClusterListener.of(event -> {
                 if (event instanceof MasterLost e) {
                     lost.add(e);
+                } else if (event instanceof MasterReconnected e) {
+                    back.add(e);
                 }
             }));
             await().atMost(WAIT).until(() -> !lost.isEmpty());
             assertTrue(lost.getFirst().reason().contains("no word from the master"), lost.getFirst().reason());
+            // It connects again, the "master" answers again: the node is back.
+            await().atMost(WAIT).until(() -> !back.isEmpty());
+            assertEquals(mute.getLocalPort(), back.getFirst().master().getPort());
         }
     }
 
@@ -235,7 +250,8 @@ class LivenessTest {
     }
 
     @Test
-    void aFullLinkMakesCallersWaitAndThePeerNeverRunsMoreThanTheBound() throws Exception {
+    void aFullLinkQueuesCallsWithoutBlockingRefusesWhatItCannotHoldAndThePeerNeverRunsMoreThanTheBound()
+            throws Exception {
         ClusterMaster master = master();
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger running = new AtomicInteger();
@@ -249,19 +265,28 @@ class LivenessTest {
                 }).build()));
         ClusterNode client = closing.later(ClusterNode.start(quick("client", master).maxCallsInFlight(4).build()));
         DirectLink link = client.connect(server.self().id());
-        List<CompletableFuture<Integer>> calls = new CopyOnWriteArrayList<>();
-        for (int i = 0; i < 4; i++) {
+        // Four calls take the link's four slots, four more wait for room: call() returns at once.
+        List<CompletableFuture<Integer>> calls = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
             calls.add(link.call("slow", i, Integer.class));
         }
-        Thread fifth = Thread.ofPlatform().start(() -> calls.add(link.call("slow", 4, Integer.class)));
-        await().atMost(WAIT).until(() -> fifth.getState() == Thread.State.WAITING && running.get() == 4);
-        assertEquals(4, calls.size(), "the fifth call waits for room");
+        await().atMost(WAIT).until(() -> running.get() == 4);
+        assertEquals(new NodeStats(1, 4, 4, 0, 0, 0, 0), client.stats());
+        // A ninth has nowhere to wait: refused at once, nothing sent.
+        CompletionException refused = assertThrows(CompletionException.class,
+                () -> link.call("slow", 8, Integer.class).join());
+        assertInstanceOf(LinkOverloadedException.class, refused.getCause());
+        // invoke() waits for room instead, on its own thread.
+        CompletableFuture<Integer> invoked = CompletableFuture.supplyAsync(() -> link.invoke("slow", 9, Integer.class),
+                runnable -> Thread.ofVirtual().start(runnable));
+        await().during(Duration.ofMillis(300)).atMost(WAIT).until(() -> !invoked.isDone() && running.get() == 4);
         release.countDown();
-        fifth.join(10_000);
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 8; i++) {
             assertEquals(i, calls.get(i).get(10, TimeUnit.SECONDS));
         }
-        assertEquals(4, most.get());
+        assertEquals(9, invoked.get(10, TimeUnit.SECONDS));
+        assertEquals(4, most.get(), "the server never ran more than its bound");
+        await().atMost(WAIT).until(() -> client.stats().callsInFlight() == 0 && client.stats().callsWaiting() == 0);
     }
 
     @Test
@@ -321,7 +346,11 @@ class LivenessTest {
         CompletableFuture<Integer> inFlight = link.call("work", 21, Integer.class);
         assertTrue(started.await(10, TimeUnit.SECONDS));
         Thread closer = Thread.ofPlatform().start(server::close);
-        await().atMost(WAIT).until(() -> closer.getState() != Thread.State.RUNNABLE || !closer.isAlive());
+        // close() has begun once the server refuses new calls; the one in flight goes on.
+        await().atMost(WAIT).until(() -> link.call("probe", 0, Integer.class).handle((value, error) ->
+                error instanceof RemoteTaskException remote
+                        && remote.remoteMessage().contains("is closing and takes no new calls")).join());
+        assertFalse(inFlight.isDone(), "the call in flight is still running");
         proceed.countDown();
         assertEquals(42, inFlight.get(10, TimeUnit.SECONDS), "the call in flight finished");
         closer.join(10_000);

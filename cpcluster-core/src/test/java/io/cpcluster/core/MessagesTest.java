@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cpcluster.ClusterNode;
 import io.cpcluster.DirectLink;
+import io.cpcluster.NodeConfig;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -69,14 +70,24 @@ class MessagesTest {
     }
 
     @Test
-    void aMessageLargerThanThePeerAcceptsIsRefusedAndTheLinkStaysOpen() {
-        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-                () -> sender.send(new byte[16 * 1024 * 1024]));
-        assertTrue(refused.getMessage().contains("send it in parts"), refused.getMessage());
+    void aMessageOfExactlyMaxPayloadSizeArrivesAndOneByteMoreIsRefusedWithTheLinkStillOpen() {
         List<byte[]> received = new CopyOnWriteArrayList<>();
         receiver.onMessage(received::add);
+        // The limit counts payload bytes only: frame headers are the library's business.
+        byte[] largest = new byte[NodeConfig.DEFAULT_MAX_PAYLOAD_SIZE];
+        largest[largest.length - 1] = 42;
+        sender.send(largest);
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> sender.send(new byte[NodeConfig.DEFAULT_MAX_PAYLOAD_SIZE + 1]));
+        assertTrue(refused.getMessage().contains("a message is 16777217 bytes, more than the 16777216 bytes"),
+                refused.getMessage());
+        assertTrue(refused.getMessage().contains("maxPayloadSize") && refused.getMessage().contains("send it in parts"),
+                refused.getMessage());
         sender.send(new byte[] {1});
-        await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> received.size() == 2);
+        assertEquals(largest.length, received.getFirst().length);
+        assertEquals(42, received.getFirst()[largest.length - 1]);
+        assertArrayEquals(new byte[] {1}, received.get(1));
         assertTrue(sender.isOpen() && receiver.isOpen());
     }
 

@@ -12,6 +12,7 @@ import io.cpcluster.ClusterNode;
 import io.cpcluster.DirectLink;
 import io.cpcluster.LinkClosed;
 import io.cpcluster.LinkClosedException;
+import io.cpcluster.LinkOverloadedException;
 import io.cpcluster.MasterConfig;
 import io.cpcluster.MasterLost;
 import io.cpcluster.MasterReconnected;
@@ -20,6 +21,7 @@ import io.cpcluster.NodeId;
 import io.cpcluster.NodeInfo;
 import io.cpcluster.NodeJoined;
 import io.cpcluster.NodeLeft;
+import io.cpcluster.NodeStats;
 import io.cpcluster.PortRange;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -33,6 +35,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -210,8 +214,15 @@ class ProcessFailuresTest {
         await().atMost(WAIT).until(() -> master.nodes().stream().map(NodeInfo::name).toList().size() == 2);
     }
 
+    /**
+     * A flood against a handler that sleeps, in another JVM: a hundred thousand calls fired as
+     * fast as four threads can (each either answered or refused at once with
+     * LinkOverloadedException, never left hanging), then a hundred thousand made by two thousand
+     * virtual threads with invoke (which waits for room: every one answered). Throughout, the node
+     * never has more calls in flight, or waiting, than its bound, and its heap stays flat.
+     */
     @Test
-    void aHundredThousandCallsFloodingASleepingHandlerKeepMemoryFlat() throws Exception {
+    void aFloodOfCallsAgainstASleepingHandlerStaysWithinItsBoundsAndEveryCallEnds() throws Exception {
         ClusterMaster master = master(TestPorts.range(4));
         ClusterNode a = closing.later(ClusterNode.start(node("a").join(master.joinInfo()).maxCallsInFlight(512).build()));
         JvmProcess sleeper = process(master, "sleeper");
@@ -221,8 +232,17 @@ class ProcessFailuresTest {
         long before = memory.getHeapMemoryUsage().getUsed();
         AtomicLong most = new AtomicLong();
         AtomicInteger mostInFlight = new AtomicInteger();
+        AtomicInteger mostWaiting = new AtomicInteger();
+        Runnable sample = () -> {
+            NodeStats stats = a.stats();
+            mostInFlight.accumulateAndGet(stats.callsInFlight(), Math::max);
+            mostWaiting.accumulateAndGet(stats.callsWaiting(), Math::max);
+            most.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+        };
+
         AtomicInteger right = new AtomicInteger();
-        Link inside = (Link) link;
+        AtomicInteger refused = new AtomicInteger();
+        List<Throwable> wrong = new CopyOnWriteArrayList<>();
         List<Thread> flooders = new ArrayList<>();
         for (int t = 0; t < 4; t++) {
             flooders.add(Thread.ofPlatform().start(() -> {
@@ -230,11 +250,14 @@ class ProcessFailuresTest {
                     link.call("nap", 5, Integer.class).whenComplete((millis, error) -> {
                         if (error == null && millis == 5) {
                             right.incrementAndGet();
+                        } else if (error instanceof LinkOverloadedException) {
+                            refused.incrementAndGet();
+                        } else {
+                            wrong.add(error != null ? error : new AssertionError("nap answered " + millis));
                         }
                     });
-                    mostInFlight.accumulateAndGet(inside.callsInFlight(), Math::max);
-                    if (i % 1000 == 0) {
-                        most.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+                    if (i % 500 == 0) {
+                        sample.run();
                     }
                 }
             }));
@@ -242,8 +265,29 @@ class ProcessFailuresTest {
         for (Thread flooder : flooders) {
             flooder.join(120_000);
         }
-        await().atMost(Duration.ofMinutes(2)).until(() -> right.get() == 100_000);
-        assertTrue(mostInFlight.get() <= 512, "at most 512 calls wait at once, not " + mostInFlight.get());
+        await().atMost(Duration.ofMinutes(1)).until(() -> right.get() + refused.get() + wrong.size() == 100_000);
+        assertEquals(List.of(), wrong);
+        assertTrue(right.get() >= 1024, "at least the calls that found room were answered: " + right.get());
+
+        AtomicInteger invoked = new AtomicInteger();
+        try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int t = 0; t < 2_000; t++) {
+                callers.submit(() -> {
+                    for (int i = 0; i < 50; i++) {
+                        if (link.invoke("nap", 5, Integer.class) == 5) {
+                            invoked.incrementAndGet();
+                        }
+                        if (i % 10 == 0) {
+                            sample.run();
+                        }
+                    }
+                    return null;
+                });
+            }
+        }
+        assertEquals(100_000, invoked.get(), "invoke waits for room: no call is refused");
+        assertTrue(mostInFlight.get() <= 512, "at most 512 calls wait for answers at once, not " + mostInFlight.get());
+        assertTrue(mostWaiting.get() <= 512, "at most 512 calls wait for room at once, not " + mostWaiting.get());
         long growth = most.get() - before;
         assertTrue(growth < 256L * 1024 * 1024, "the heap grew by " + growth / (1024 * 1024) + " MiB");
     }

@@ -1,5 +1,9 @@
 package io.cpcluster.core;
 
+import io.cpcluster.core.wire.Bytes;
+import io.cpcluster.core.wire.Control;
+import io.cpcluster.core.wire.ControlCodec;
+import io.cpcluster.core.wire.FrameInput;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.cpcluster.ClusterException;
 import io.cpcluster.MasterConfig;
 import io.cpcluster.NodeConfig;
+import io.cpcluster.core.defaults.RangePortAllocator;
+import io.cpcluster.core.tcp.TcpTransport;
 import io.cpcluster.spi.ClusterProvider;
 import io.cpcluster.spi.PortAllocator;
 import io.cpcluster.spi.TokenStore;

@@ -1,5 +1,6 @@
 package io.cpcluster.core;
 
+import io.cpcluster.core.tcp.TcpTransport;
 import io.cpcluster.spi.Transport;
 import java.io.IOException;
 import java.io.InterruptedIOException;

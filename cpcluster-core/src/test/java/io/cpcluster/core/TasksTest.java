@@ -113,7 +113,7 @@ class TasksTest {
     void anInputLargerThanThePeerAcceptsIsRefusedBeforeItIsSent() {
         IllegalArgumentException tooBig = assertThrows(IllegalArgumentException.class,
                 () -> link.call("reverse", new byte[17 * 1024 * 1024], byte[].class));
-        assertTrue(tooBig.getMessage().contains("maxFrameSize"), tooBig.getMessage());
+        assertTrue(tooBig.getMessage().contains("maxPayloadSize"), tooBig.getMessage());
         assertArrayEquals(new byte[] {2, 1}, link.call("reverse", new byte[] {1, 2}, byte[].class).join());
     }
 

@@ -1,0 +1,165 @@
+package io.cpcluster.core.defaults;
+
+import io.cpcluster.ClusterException;
+import io.cpcluster.JoinInfo;
+import io.cpcluster.core.wire.ControlCodec;
+import io.cpcluster.core.wire.Json;
+import jakarta.json.JsonNumber;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import jakarta.json.stream.JsonGenerator;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads and writes {@code join.json}: {@code {"token": "...", "ip": "127.0.0.1", "port": "55000"}}.
+ * The port is written as a string, as the original did, and read as a string or a number. The
+ * file is written owner-only (mode 0600) and replaced atomically, so no reader sees half of it.
+ * No message here ever quotes the token.
+ */
+public final class JoinFiles {
+    private JoinFiles() {
+    }
+
+    /**
+     * Reads a whole join file.
+     *
+     * @throws ClusterException if it is missing, unreadable, not JSON, or lacks a field
+     */
+    public static JoinInfo read(Path file) {
+        JsonObject json = parse(file);
+        String token = string(json, "token", file).orElseThrow(() -> missing(file, "token"));
+        String ip = string(json, "ip", file).orElseThrow(() -> missing(file, "ip"));
+        int port = port(json, file);
+        try {
+            return new JoinInfo(token, ip, port);
+        } catch (IllegalArgumentException e) {
+            throw new ClusterException("join file " + file + " is not valid: " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads only the token, when the file has one. */
+    public static Optional<String> readToken(Path file) {
+        return string(parse(file), "token", file);
+    }
+
+    /** Writes a join file with mode 0600, replacing any file there. */
+    public static void write(Path file, JoinInfo join) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("token", join.token());
+        fields.put("ip", join.ip());
+        fields.put("port", Integer.toString(join.port()));
+        writeFields(file, fields);
+    }
+
+    /** Rewrites a join file without its token, so that it lets no one in. */
+    public static void removeToken(Path file) {
+        JsonObject json = parse(file);
+        Map<String, String> fields = new LinkedHashMap<>();
+        json.forEach((key, value) -> {
+            if (!key.equals("token")) {
+                fields.put(key, value instanceof JsonString s ? s.getString() : value.toString());
+            }
+        });
+        writeFields(file, fields);
+    }
+
+    private static void writeFields(Path file, Map<String, String> fields) {
+        Path target = file.toAbsolutePath();
+        Path dir = target.getParent();
+        try {
+            Files.createDirectories(dir);
+            boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+            Path temp = posix
+                    ? Files.createTempFile(dir, ".join-", ".tmp",
+                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+                    : Files.createTempFile(dir, ".join-", ".tmp");
+            try {
+                Files.write(temp, json(fields));
+                try {
+                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+        } catch (IOException e) {
+            throw new ClusterException("could not write join file " + target + ": " + e
+                    + "; check that the directory exists and is writable", e);
+        }
+    }
+
+    private static byte[] json(Map<String, String> fields) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JsonGenerator json = Json.JSONP.createGenerator(bytes)) {
+            json.writeStartObject();
+            fields.forEach(json::write);
+            json.writeEnd();
+        }
+        bytes.write('\n');
+        return bytes.toByteArray();
+    }
+
+    private static JsonObject parse(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ClusterException("join file " + file.toAbsolutePath() + " does not exist: copy the join.json"
+                    + " the master wrote, or point CPCLUSTER_JOIN (or NodeConfig.joinFile) at it", e);
+        } catch (IOException e) {
+            throw new ClusterException("could not read join file " + file.toAbsolutePath() + ": " + e, e);
+        }
+        try {
+            return ControlCodec.parse(text.getBytes(StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            throw new ClusterException("join file " + file.toAbsolutePath() + " is not a JSON object: "
+                    + ControlCodec.rootMessage(e), e);
+        }
+    }
+
+    private static Optional<String> string(JsonObject json, String key, Path file) {
+        JsonValue value = json.get(key);
+        if (value == null || value.getValueType() == JsonValue.ValueType.NULL) {
+            return Optional.empty();
+        }
+        if (value instanceof JsonString s) {
+            return Optional.of(s.getString());
+        }
+        throw new ClusterException("join file " + file.toAbsolutePath() + ": '" + key + "' must be a string");
+    }
+
+    private static int port(JsonObject json, Path file) {
+        JsonValue value = json.get("port");
+        try {
+            if (value instanceof JsonNumber n) {
+                return n.intValueExact();
+            }
+            if (value instanceof JsonString s) {
+                return Integer.parseInt(s.getString().trim());
+            }
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new ClusterException("join file " + file.toAbsolutePath() + ": 'port' must be a whole number, as in"
+                    + " \"port\": \"55000\" or \"port\": 55000", e);
+        }
+        throw missing(file, "port");
+    }
+
+    private static ClusterException missing(Path file, String key) {
+        return new ClusterException("join file " + file.toAbsolutePath() + " has no '" + key
+                + "': it should look like {\"token\": \"...\", \"ip\": \"127.0.0.1\", \"port\": \"55000\"}");
+    }
+}

@@ -1,0 +1,430 @@
+package io.cpcluster.core.master;
+
+import io.cpcluster.LinkClosed;
+import io.cpcluster.LinkId;
+import io.cpcluster.LinkInfo;
+import io.cpcluster.LinkOpened;
+import io.cpcluster.MasterConfig;
+import io.cpcluster.NodeId;
+import io.cpcluster.NodeInfo;
+import io.cpcluster.NodeJoined;
+import io.cpcluster.NodeLeft;
+import io.cpcluster.core.wire.Control;
+import java.lang.System.Logger.Level;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * The master's book: the nodes that joined, the links it brokered, and the hosts it took ports
+ * on. A plain class with no I/O and no calls to the SPIs: each change returns an {@link Outcome}
+ * (what to send to whom, what to publish, which ports to give back, which connections to close)
+ * that the master carries out after it lets go of its lock. Port numbers come in already
+ * allocated or reserved, and go out as releases.
+ *
+ * <p>Not thread-safe: the master's lock guards every call.
+ */
+final class Book {
+    private static final System.Logger LOG = System.getLogger("io.cpcluster.master");
+    /** Nodes per NODES frame, which keeps each well under the control frame limit. */
+    static final int NODES_PER_PAGE = 50;
+
+    private final MasterConfig config;
+    /** Joined nodes, in the order they joined, each with its session. */
+    private final Map<NodeId, Session> nodes = new LinkedHashMap<>();
+    private final Map<LinkId, Brokered> links = new LinkedHashMap<>();
+    /** The hosts ports were taken on, for stats. */
+    private final Set<String> hosts = new TreeSet<>();
+
+    Book(MasterConfig config) {
+        this.config = config;
+    }
+
+    /** A link a rejoining node reports, checked. */
+    record Claim(LinkId id, NodeId initiator, NodeId acceptor, String host, int port) {
+        NodeId peerOf(NodeId node) {
+            return initiator.equals(node) ? acceptor : initiator;
+        }
+    }
+
+    // ---------------------------------------------------------------- joining and leaving
+
+    /**
+     * The claims of a (re)joining node whose ports must be reserved before it joins: the links
+     * the book lacks (the master restarted) and whose other end is not connected.
+     */
+    List<Claim> toReserve(NodeId node, List<Claim> claims) {
+        return claims.stream().filter(claim -> !links.containsKey(claim.id()) && !nodes.containsKey(claim.peerOf(node)))
+                .toList();
+    }
+
+    /**
+     * Registers an authenticated node. A connection already registered for its id is replaced
+     * (closed). Its claims are squared with the book (see {@link #reconcile}); {@code reserved}
+     * are the claims whose ports the master reserved for it beforehand.
+     *
+     * @return the outcome; it answers {@code AUTH_OK} and the node list first, then anything about
+     *         the node's claims, then tells the others
+     */
+    Outcome join(Session session, NodeInfo node, List<Claim> claims, Set<Claim> reserved) {
+        Outcome outcome = new Outcome();
+        Session previous = nodes.get(node.id());
+        boolean rejoined = previous != null;
+        if (rejoined) {
+            // The node reconnected before this master noticed its old connection was gone (or
+            // another process claims its id, which only a holder of the token can). The new
+            // connection takes over; the links it reports stay open.
+            outcome.close(previous, "replaced by a new connection from the same node");
+        }
+        session.node(node);
+        nodes.put(node.id(), session);
+        List<Control.WireNode> others = nodes.values().stream().filter(other -> other != session)
+                .map(other -> Control.WireNode.of(other.node())).toList();
+        outcome.send(session, new Control.AuthOk(Control.VERSION, Control.WireNode.of(node),
+                config.heartbeatTimeout().toMillis()));
+        for (int from = 0; from < others.size() || from == 0; from += NODES_PER_PAGE) {
+            int to = Math.min(others.size(), from + NODES_PER_PAGE);
+            outcome.send(session, new Control.NodeList(others.subList(from, to), to < others.size()));
+        }
+        if (!rejoined) {
+            outcome.publish(new NodeJoined(node));
+        }
+        reconcile(session, claims, reserved, outcome);
+        Control announcement = rejoined ? new Control.NodeUpdate(Control.WireNode.of(node))
+                : new Control.NodeJoin(Control.WireNode.of(node));
+        sendToOthers(session, announcement, outcome);
+        return outcome;
+    }
+
+    /**
+     * Squares a (re)joining node's report of its open links with the book: links the book has and
+     * the node reports are its again; links the book has and the node does not report are closed;
+     * links the node reports that the book lacks (after a master restart) are entered with the
+     * ports reserved for them, and open once the other end reports them too. A link the other
+     * end, already connected, did not report is gone: the node is told.
+     */
+    private void reconcile(Session session, List<Claim> claims, Set<Claim> reserved, Outcome outcome) {
+        NodeId node = session.node().id();
+        Map<LinkId, Claim> reported = new LinkedHashMap<>();
+        claims.forEach(claim -> reported.put(claim.id(), claim));
+        for (Brokered link : List.copyOf(links.values())) {
+            if (!link.involves(node)) {
+                continue;
+            }
+            Claim claim = reported.remove(link.id);
+            if (claim == null) {
+                closeLink(link, session.node().label() + " rejoined without this link", session, outcome);
+                continue;
+            }
+            if (reserved.contains(claim)) {
+                // Reserved for a claim the book took meanwhile from the other end: not needed twice.
+                outcome.release(claim.host(), claim.port());
+            }
+            link.rebind(node, session);
+            if (link.state == Brokered.State.CLAIMED && link.bothPresent()) {
+                link.state = Brokered.State.OPEN;
+                link.openedAt = Instant.now();
+                link.deadlineNanos = 0;
+                outcome.publish(new LinkOpened(link.info()));
+            }
+        }
+        for (Claim claim : reported.values()) {
+            Session peer = nodes.get(claim.peerOf(node));
+            boolean mine = reserved.contains(claim);
+            if (peer != null) {
+                if (mine) {
+                    outcome.release(claim.host(), claim.port());
+                }
+                outcome.send(session, new Control.LinkDown(claim.id().value(), peer.node().label()
+                        + ", the other end, no longer has this link"));
+            } else if (!mine) {
+                outcome.send(session, new Control.LinkDown(claim.id().value(), "port " + claim.port() + " on host "
+                        + claim.host() + " is taken by another link in the master's book"));
+            } else {
+                hosts.add(claim.host());
+                Brokered link = Brokered.claimed(claim.id(), claim.initiator(), claim.acceptor(), claim.host(),
+                        claim.port());
+                link.rebind(node, session);
+                link.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(claimWaitMillis());
+                links.put(link.id, link);
+            }
+        }
+    }
+
+    /** How long a claimed link waits for its other end to rejoin. */
+    long claimWaitMillis() {
+        return 2 * Math.max(config.rejoinGrace().toMillis(), config.heartbeatTimeout().toMillis());
+    }
+
+    /** A connection ended: if it was a joined node, it leaves, its links close and their ports come back. */
+    Outcome leave(Session session, String reason) {
+        Outcome outcome = new Outcome();
+        NodeInfo node = session.node();
+        if (node == null || nodes.get(node.id()) != session) {
+            return outcome;
+        }
+        nodes.remove(node.id());
+        for (Brokered link : List.copyOf(links.values())) {
+            if (link.involves(session)) {
+                closeLink(link, node.label() + " left: " + reason, session, outcome);
+            }
+        }
+        sendToOthers(session, new Control.NodeLeave(node.id().value(), reason), outcome);
+        outcome.publish(new NodeLeft(node, reason));
+        return outcome;
+    }
+
+    /** A node changed the tasks it serves. */
+    Outcome tasks(Session session, Set<String> tasks) {
+        Outcome outcome = new Outcome();
+        NodeInfo old = session.node();
+        if (nodes.get(old.id()) != session) {
+            return outcome;
+        }
+        NodeInfo updated = new NodeInfo(old.id(), old.name(), old.host(), tasks, old.joinedAt());
+        session.node(updated);
+        sendToOthers(session, new Control.NodeUpdate(Control.WireNode.of(updated)), outcome);
+        return outcome;
+    }
+
+    private void sendToOthers(Session except, Control message, Outcome outcome) {
+        for (Session other : nodes.values()) {
+            if (other != except) {
+                outcome.send(other, message);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- brokering (DESIGN §5)
+
+    /** The session of a joined node, or null. */
+    Session session(NodeId node) {
+        return nodes.get(node);
+    }
+
+    /** Whether a session is still the one its node is joined with. */
+    boolean current(Session session) {
+        NodeInfo node = session.node();
+        return node != null && nodes.get(node.id()) == session;
+    }
+
+    /**
+     * Brokers a link on a port the master allocated on the acceptor's host (step 2). When the
+     * acceptor is no longer the node that was asked for, the port goes back and the initiator is
+     * told.
+     */
+    Outcome offer(Session initiator, long requestId, Session acceptor, LinkId id, int port, String ticket) {
+        Outcome outcome = new Outcome();
+        String host = acceptor.node().host();
+        if (!current(initiator)) {
+            return outcome.release(host, port);
+        }
+        if (!current(acceptor)) {
+            return outcome.release(host, port).send(initiator, new Control.LinkRejected(requestId,
+                    Control.LinkRejected.PEER_UNAVAILABLE, acceptor.node().label() + " left before the link was set up"));
+        }
+        hosts.add(host);
+        Brokered link = Brokered.offered(id, initiator, acceptor, requestId, host, port, ticket);
+        // The acceptor waits ticketTimeout for the initiator; give both ends as long again to report.
+        link.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2 * config.ticketTimeout().toMillis());
+        links.put(link.id, link);
+        return outcome.send(acceptor, offer(link));
+    }
+
+    private Control.LinkOffer offer(Brokered link) {
+        return new Control.LinkOffer(link.id.value(), Control.WireNode.of(link.initiator.node()), link.port,
+                link.ticket, config.ticketTimeout().toMillis());
+    }
+
+    /** The link an acceptor's message is about, if it still waits for it; null for stale messages. */
+    Brokered pending(Session session, String linkId, int port) {
+        Brokered link = find(linkId);
+        if (link == null || link.acceptor != session || link.state != Brokered.State.OFFERED || link.port != port) {
+            LOG.log(Level.DEBUG, "ignoring a stale message from {0} about a link", session.label());
+            return null;
+        }
+        return link;
+    }
+
+    /** The acceptor listens (step 3): tell the initiator where to dial (step 4). */
+    Outcome ready(Session session, Control.LinkReady ready, int dialPort) {
+        Outcome outcome = new Outcome();
+        Brokered link = pending(session, ready.linkId(), ready.port());
+        if (link == null) {
+            return outcome;
+        }
+        link.state = Brokered.State.ASSIGNED;
+        releaseUnbindable(link, outcome);
+        return outcome.send(link.initiator, new Control.LinkAssigned(link.requestId, link.id.value(),
+                Control.WireNode.of(link.acceptor.node()), link.host, dialPort, link.ticket,
+                dialPort != link.port ? link.port : 0));
+    }
+
+    /**
+     * The acceptor could not bind the port: offer it the new one the master allocated (the old
+     * one is held aside until the link settles), or, when none was left ({@code newPort} 0),
+     * give up the link.
+     */
+    Outcome bindFailed(Brokered link, Control.LinkBindFailed failed, int newPort, String exhausted) {
+        Outcome outcome = new Outcome();
+        if (links.get(link.id) != link || link.state != Brokered.State.OFFERED) {
+            return newPort > 0 ? outcome.release(link.host, newPort) : outcome;
+        }
+        link.unbindable.add(link.port);
+        if (newPort == 0) {
+            int unbindable = link.unbindable.size();
+            remove(link, outcome);
+            return outcome.send(link.initiator, new Control.LinkRejected(link.requestId,
+                    Control.LinkRejected.PORTS_EXHAUSTED, "no free port for a link to " + link.acceptor.node().label()
+                            + " on host " + link.host + ": " + unbindable + " of the range " + config.portRange()
+                            + " could not be bound there (other programs hold them; the last said: "
+                            + failed.reason() + ") and the rest are in use by links (" + exhausted
+                            + "). Free some, or widen the master's port range (MasterConfig.portRange)"));
+        }
+        link.port = newPort;
+        return outcome.send(link.acceptor, offer(link));
+    }
+
+    /** One end says the link is up (step 6); open once both have. */
+    Outcome up(Session session, Control.LinkUp up) {
+        Outcome outcome = new Outcome();
+        Brokered link = find(up.linkId());
+        if (link == null || !link.involves(session) || link.state == Brokered.State.OPEN
+                || link.state == Brokered.State.CLAIMED) {
+            return outcome;
+        }
+        if (session == link.initiator) {
+            link.initiatorUp = true;
+        } else {
+            link.acceptorUp = true;
+        }
+        if (link.initiatorUp && link.acceptorUp) {
+            link.state = Brokered.State.OPEN;
+            link.openedAt = Instant.now();
+            link.deadlineNanos = 0;
+            LOG.log(Level.DEBUG, "link {0} open: {1} -> {2}:{3}", link.id, link.initiatorId, link.host, link.port);
+            outcome.publish(new LinkOpened(link.info()));
+        }
+        return outcome;
+    }
+
+    /** One end closed the link, or could not open it (step 7). */
+    Outcome down(Session session, Control.LinkDown down) {
+        Outcome outcome = new Outcome();
+        Brokered link = find(down.linkId());
+        if (link != null && link.involves(session)) {
+            closeLink(link, "closed by " + session.node().label() + ": " + down.reason(), session, outcome);
+        }
+        return outcome;
+    }
+
+    /** Closes the links that did not open in time, or whose other end did not rejoin in time. */
+    Outcome expire(long now) {
+        Outcome outcome = new Outcome();
+        for (Brokered link : List.copyOf(links.values())) {
+            if (link.deadlineNanos != 0 && now - link.deadlineNanos > 0 && link.state != Brokered.State.OPEN) {
+                String reason = link.state == Brokered.State.CLAIMED
+                        ? "the other end did not rejoin within " + claimWaitMillis() + " ms"
+                        : "the link did not open within " + 2 * config.ticketTimeout().toMillis() + " ms";
+                closeLink(link, reason, null, outcome);
+            }
+        }
+        return outcome;
+    }
+
+    /**
+     * Closes a brokered link: gives its ports back, tells the ends that did not close it, and
+     * answers the initiator if it is still waiting.
+     *
+     * @param by the end that closed it, or null
+     */
+    private void closeLink(Brokered link, String reason, Session by, Outcome outcome) {
+        Brokered.State state = link.state;
+        LinkInfo info = link.info();
+        remove(link, outcome);
+        Control.LinkDown down = new Control.LinkDown(link.id.value(), reason);
+        if (state == Brokered.State.OFFERED) {
+            if (link.initiator != by) {
+                outcome.send(link.initiator, new Control.LinkRejected(link.requestId,
+                        Control.LinkRejected.PEER_UNAVAILABLE, "the link to " + link.acceptor.node().label()
+                                + " could not be set up: " + reason));
+            }
+        } else if (link.initiator != null && link.initiator != by) {
+            outcome.send(link.initiator, down);
+        }
+        if (link.acceptor != null && link.acceptor != by) {
+            outcome.send(link.acceptor, down);
+        }
+        if (state == Brokered.State.OPEN) {
+            outcome.publish(new LinkClosed(info, reason));
+        }
+    }
+
+    /** Forgets a link and gives back every port it holds. */
+    private void remove(Brokered link, Outcome outcome) {
+        links.remove(link.id);
+        releaseUnbindable(link, outcome);
+        outcome.release(link.host, link.port);
+    }
+
+    private static void releaseUnbindable(Brokered link, Outcome outcome) {
+        link.unbindable.forEach(port -> outcome.release(link.host, port));
+        link.unbindable.clear();
+    }
+
+    Brokered find(String linkId) {
+        try {
+            return links.get(new LinkId(linkId));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    // ---------------------------------------------------------------- reading the book
+
+    List<NodeInfo> nodes() {
+        return nodes.values().stream().map(Session::node).toList();
+    }
+
+    int nodeCount() {
+        return nodes.size();
+    }
+
+    List<LinkInfo> openLinks() {
+        return links.values().stream().filter(link -> link.state == Brokered.State.OPEN).map(Brokered::info)
+                .sorted(Comparator.comparing(LinkInfo::openedAt)).toList();
+    }
+
+    int linkCount() {
+        return links.size();
+    }
+
+    int openLinkCount() {
+        return (int) links.values().stream().filter(link -> link.state == Brokered.State.OPEN).count();
+    }
+
+    List<String> hosts() {
+        return List.copyOf(hosts);
+    }
+
+    /** The first nodes, by label, for a message that lists who is connected. */
+    String describeNodes() {
+        if (nodes.isEmpty()) {
+            return "none";
+        }
+        String listed = nodes.values().stream().limit(10).map(s -> s.node().label()).collect(Collectors.joining(", "));
+        return nodes.size() > 10 ? listed + " and " + (nodes.size() - 10) + " more" : listed;
+    }
+
+    /** A snapshot of the joined sessions, for sweeps outside the lock. */
+    List<Session> sessions() {
+        return new ArrayList<>(nodes.values());
+    }
+}

@@ -1,0 +1,229 @@
+package io.cpcluster.core.master;
+
+import io.cpcluster.NodeInfo;
+import io.cpcluster.ProtocolException;
+import io.cpcluster.core.wire.Addresses;
+import io.cpcluster.core.wire.Control;
+import io.cpcluster.core.wire.ControlCodec;
+import io.cpcluster.core.wire.EncodedOnce;
+import io.cpcluster.core.wire.FrameInput;
+import io.cpcluster.core.wire.FrameOutput;
+import io.cpcluster.core.wire.Outbox;
+import io.cpcluster.core.wire.Secrets;
+import io.cpcluster.spi.Transport;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The master's side of one node connection: the transport's handshake, HELLO and AUTH, then
+ * the node's requests, read on the session's own virtual thread. What the master sends goes
+ * through a bounded {@link Outbox} with its own writer, so that a node that stops reading can
+ * never block the master: when its outbox is full, the master drops it.
+ *
+ * <p>The session owns its connection. Its {@link #node()} is written by the master under its
+ * lock (at join, and when the node's tasks change) and read anywhere.
+ */
+final class Session {
+    private static final System.Logger LOG = System.getLogger("io.cpcluster.master");
+    /** Frames the master may queue for one node before it drops the node as too slow. */
+    static final int OUTBOX_CAPACITY = 4096;
+
+    private final Master master;
+    private final Transport.Connection connection;
+    private final InetSocketAddress remote;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Outbox outbox;
+    private volatile NodeInfo node;
+    private volatile long lastHeard = System.nanoTime();
+    private volatile String closeReason;
+
+    Session(Master master, Transport.Connection connection) {
+        this.master = master;
+        this.connection = connection;
+        this.remote = connection.remoteAddress();
+    }
+
+    /** The node, once authenticated; null before. */
+    NodeInfo node() {
+        return node;
+    }
+
+    void node(NodeInfo node) {
+        this.node = node;
+    }
+
+    /** When a frame last came from the node (System.nanoTime()). */
+    long lastHeard() {
+        return lastHeard;
+    }
+
+    InetSocketAddress remote() {
+        return remote;
+    }
+
+    String label() {
+        NodeInfo current = node;
+        return current != null ? current.label() : "unauthenticated connection from " + Addresses.text(remote);
+    }
+
+    /** Serves the connection until it ends. Runs on the session's own virtual thread. */
+    void run() {
+        String reason = "connection closed by the node";
+        // Everything before AUTH, the transport's handshake included, must end within the auth timeout.
+        long authTimeout = master.config().authTimeout().toMillis();
+        Future<?> authDeadline = master.schedule(() -> fail(Control.Fault.AUTH_TIMEOUT,
+                "no AUTH within " + authTimeout + " ms"), authTimeout);
+        try {
+            connection.handshake(master.config().authTimeout());
+            FrameInput input = new FrameInput(connection.input());
+            outbox = new Outbox("cpcluster-master-writer-" + Addresses.text(remote),
+                    new FrameOutput(connection.output()), OUTBOX_CAPACITY, this::closeConnection);
+            if (closed.get()) {
+                return;
+            }
+            byte[] nonce = Secrets.newNonce();
+            send(new Control.Hello(Control.VERSION, Secrets.base64(nonce)));
+            byte[] first = input.readFrame(master.config().maxControlFrameSize());
+            if (first == null) {
+                return;
+            }
+            Control hello = ControlCodec.decode(first);
+            if (!(hello instanceof Control.Auth auth)) {
+                throw new ProtocolException("expected AUTH as the first message, got "
+                        + ControlCodec.wireType(hello.getClass()));
+            }
+            authDeadline.cancel(false);
+            lastHeard = System.nanoTime();
+            if (!master.authenticate(this, auth, nonce)) {
+                return;
+            }
+            while (true) {
+                byte[] frame = input.readFrame(master.config().maxControlFrameSize());
+                if (frame == null) {
+                    return;
+                }
+                lastHeard = System.nanoTime();
+                master.handle(this, ControlCodec.decode(frame));
+            }
+        } catch (ProtocolException e) {
+            reason = "protocol error: " + e.getMessage();
+            master.protocolError(this, e);
+            fail(Control.Fault.PROTOCOL, e.getMessage());
+        } catch (IOException e) {
+            reason = closed.get() && closeReason != null ? closeReason : "connection lost: " + e.getMessage();
+        } catch (RuntimeException e) {
+            reason = "internal error: " + e;
+            LOG.log(Level.ERROR, "the master failed while serving " + label(), e);
+        } finally {
+            authDeadline.cancel(false);
+            Outbox out = outbox;
+            if (out != null && closing()) {
+                out.await(Master.CLOSE_TIMEOUT);
+            }
+            close(reason);
+            if (out != null) {
+                out.await(Master.CLOSE_TIMEOUT);
+            }
+            master.sessionEnded(this, closeReason);
+        }
+    }
+
+    /** True once a last message was queued with {@link #sendAndClose}: it is let out before the close. */
+    private volatile boolean closingAfterSend;
+
+    private boolean closing() {
+        return closingAfterSend;
+    }
+
+    /** Queues a message for the node; see {@link #post}. */
+    void send(Control message) {
+        post(new EncodedOnce(message));
+    }
+
+    /**
+     * Queues a message for the node, to be encoded by the writer. Never blocks, and does no I/O,
+     * so the master may call it under its lock: a node whose outbox is full is too slow, and is
+     * disconnected (an error message could not get past the ones it left unread); its writer
+     * closes the connection.
+     */
+    void post(Outbox.Frame frame) {
+        Outbox out = outbox;
+        if (closed.get() || out == null) {
+            return;
+        }
+        if (!out.offer(frame) && !closed.get() && !closingAfterSend) {
+            LOG.log(Level.WARNING, "dropping {0}: it left {1} messages unread", label(), OUTBOX_CAPACITY);
+            if (closeReason == null) {
+                closeReason = "dropped: it left " + OUTBOX_CAPACITY + " messages from the master unread";
+            }
+            if (closed.compareAndSet(false, true)) {
+                out.stop();
+            }
+        }
+    }
+
+    /** Sends an error, then closes the connection once it is written. */
+    void fail(String code, String message) {
+        sendAndClose(new Control.Fault(code, message), code.equals(Control.Fault.AUTH_TIMEOUT)
+                ? "authentication timed out" : message);
+    }
+
+    /** Sends a last message, then closes the connection once it is written. */
+    void sendAndClose(Control last, String reason) {
+        if (closeReason == null) {
+            closeReason = reason;
+        }
+        Outbox out = outbox;
+        if (out == null) {
+            // Still in the transport's handshake: there is no way to say anything.
+            close(reason);
+            return;
+        }
+        send(last);
+        closingAfterSend = true;
+        out.finish();
+    }
+
+    /** Closes the connection now; the reader and writer threads end. */
+    void close(String reason) {
+        if (closeReason == null) {
+            closeReason = reason;
+        }
+        if (closed.compareAndSet(false, true)) {
+            Outbox out = outbox;
+            if (out != null) {
+                out.stop();
+            }
+            closeConnection();
+        }
+    }
+
+    private void closeConnection() {
+        closed.set(true);
+        try {
+            connection.close();
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "closing " + label() + " failed", e);
+        }
+    }
+
+    /** Waits, on this session's thread, before answering a failed authentication. */
+    void pause(long nanos) {
+        if (nanos > 0) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(nanos);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return label();
+    }
+}

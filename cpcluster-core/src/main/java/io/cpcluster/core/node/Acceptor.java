@@ -1,0 +1,192 @@
+package io.cpcluster.core.node;
+
+import io.cpcluster.LinkId;
+import io.cpcluster.LinkInfo;
+import io.cpcluster.NodeInfo;
+import io.cpcluster.ProtocolException;
+import io.cpcluster.core.link.Link;
+import io.cpcluster.core.threads.Threads;
+import io.cpcluster.core.wire.Control;
+import io.cpcluster.core.wire.ControlCodec;
+import io.cpcluster.core.wire.FrameInput;
+import io.cpcluster.core.wire.FrameOutput;
+import io.cpcluster.core.wire.Secrets;
+import io.cpcluster.spi.Transport;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.time.Instant;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The accepting end of a link being set up (DESIGN §5, steps 3 and 5): listens on the port the
+ * master assigned until the initiator proves the one-time ticket, accepts exactly that one
+ * connection, and stops listening. A connection with a wrong proof is refused and the acceptor
+ * keeps waiting, until the ticket expires. Each connection's handshake runs on a virtual thread
+ * of its own, with a deadline, so that a silent one holds up neither the accept loop nor the port.
+ */
+final class Acceptor {
+    private static final System.Logger LOG = System.getLogger("io.cpcluster.link");
+
+    private final LinkSetup setup;
+    private final LinkId id;
+    private final NodeInfo peer;
+    private final int port;
+    private final String ticket;
+    private final Transport.Listener listener;
+    private final AtomicBoolean settled = new AtomicBoolean();
+    private volatile Future<?> expiry;
+
+    Acceptor(LinkSetup setup, LinkId id, NodeInfo peer, int port, String ticket, Transport.Listener listener) {
+        this.setup = setup;
+        this.id = id;
+        this.peer = peer;
+        this.port = port;
+        this.ticket = ticket;
+        this.listener = listener;
+    }
+
+    LinkId id() {
+        return id;
+    }
+
+    void start(long expiresInMillis) {
+        expiry = setup.host().schedule(() -> cancel("the initiator did not connect within " + expiresInMillis + " ms",
+                true), Math.max(1, expiresInMillis), TimeUnit.MILLISECONDS);
+        Threads.startVirtual("cpcluster-link-" + id + "-accept", this::acceptLoop);
+    }
+
+    private void acceptLoop() {
+        while (!settled.get()) {
+            Transport.Connection connection;
+            try {
+                connection = listener.accept();
+            } catch (IOException e) {
+                if (!settled.get()) {
+                    LOG.log(Level.WARNING, "link {0}: accepting on port {1} failed: {2}", id, port, e.toString());
+                    cancel("accepting failed: " + e.getMessage(), true);
+                }
+                return;
+            }
+            Threads.startVirtual("cpcluster-link-" + id + "-handshake", () -> handshake(connection));
+        }
+    }
+
+    private void handshake(Transport.Connection connection) {
+        long timeout = setup.config().connectTimeout().toMillis();
+        Future<?> deadline = setup.host().schedule(() -> MasterLink.closeQuietly(connection), timeout,
+                TimeUnit.MILLISECONDS);
+        boolean handedOver = false;
+        try {
+            connection.handshake(setup.config().connectTimeout());
+            FrameInput input = new FrameInput(connection.input());
+            FrameOutput output = new FrameOutput(connection.output());
+            byte[] nonce = Secrets.newNonce();
+            output.write(ControlCodec.encode(new Control.LinkHello(Control.VERSION, id.value(),
+                    Secrets.base64(nonce), Link.frameLimit(setup.config().maxPayloadSize()))));
+            byte[] frame = input.readFrame(MasterLink.MAX_HANDSHAKE_FRAME);
+            if (frame == null) {
+                return;
+            }
+            Control.LinkAuth auth = ControlCodec.decode(frame, Control.LinkAuth.class, "on a new link");
+            String refusal = check(auth, nonce);
+            if (refusal != null) {
+                LOG.log(Level.WARNING, "link {0}: refused a connection from {1}: {2}", id, connection.remoteAddress(),
+                        refusal);
+                output.write(ControlCodec.encode(new Control.LinkDenied(refusal, describe(refusal))));
+                return;
+            }
+            if (auth.version() < Control.MIN_VERSION) {
+                throw new ProtocolException("LINK_AUTH with protocol version " + auth.version());
+            }
+            if (auth.maxFrameSize() < Link.MIN_PEER_FRAME) {
+                throw new ProtocolException("LINK_AUTH with a maxFrameSize of " + auth.maxFrameSize() + ", below "
+                        + Link.MIN_PEER_FRAME);
+            }
+            if (!settled.compareAndSet(false, true)) {
+                output.write(ControlCodec.encode(new Control.LinkDenied(Control.LinkDenied.ALREADY_ACCEPTED,
+                        describe(Control.LinkDenied.ALREADY_ACCEPTED))));
+                return;
+            }
+            cancelExpiry();
+            MasterLink.closeQuietly(listener);
+            setup.acceptorDone(this);
+            deadline.cancel(false);
+            output.write(ControlCodec.encode(new Control.LinkAccepted(id.value())));
+            NodeInfo self = setup.self();
+            LinkInfo info = new LinkInfo(id, peer.id(), self.id(), self.host(), port, Instant.now());
+            setup.opened(new Link(setup.host(), info, peer, connection, input, output,
+                    Math.min(auth.version(), Control.VERSION), auth.maxFrameSize()));
+            handedOver = true;
+        } catch (IOException | ProtocolException e) {
+            LOG.log(Level.DEBUG, "link {0}: handshake with {1} failed: {2}", id, connection.remoteAddress(),
+                    e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "link " + id + ": handshake failed", e);
+        } finally {
+            deadline.cancel(false);
+            if (!handedOver) {
+                MasterLink.closeQuietly(connection);
+            }
+        }
+    }
+
+    /**
+     * Checks a LINK_AUTH: the link, the node the master named, and the ticket's proof, every part
+     * evaluated whatever the others gave (the proof in constant time).
+     *
+     * @return null when all hold, else the code of the first that fails
+     */
+    private String check(Control.LinkAuth auth, byte[] nonce) {
+        byte[] proof;
+        try {
+            proof = Secrets.fromBase64(auth.proof());
+        } catch (IllegalArgumentException e) {
+            proof = new byte[0];
+        }
+        boolean proofOk = Secrets.verify(ticket, nonce, proof);
+        boolean linkOk = id.value().equals(auth.linkId());
+        boolean nodeOk = peer.id().value().equals(auth.nodeId());
+        if (!linkOk) {
+            return Control.LinkDenied.WRONG_LINK;
+        }
+        if (!nodeOk) {
+            return Control.LinkDenied.WRONG_NODE;
+        }
+        return proofOk ? null : Control.LinkDenied.WRONG_PROOF;
+    }
+
+    private String describe(String code) {
+        return switch (code) {
+            case Control.LinkDenied.WRONG_LINK -> "this port waits for link " + id + ", not another";
+            case Control.LinkDenied.WRONG_NODE -> "link " + id + " is for " + peer.label() + ", not another node";
+            case Control.LinkDenied.WRONG_PROOF -> "wrong ticket proof for link " + id;
+            default -> "link " + id + " was accepted already, from another connection";
+        };
+    }
+
+    private void cancelExpiry() {
+        Future<?> timer = expiry;
+        if (timer != null) {
+            timer.cancel(false);
+        }
+    }
+
+    /**
+     * Stops waiting for the initiator.
+     *
+     * @param tellMaster whether the master still needs to hear that the link will not open
+     */
+    void cancel(String reason, boolean tellMaster) {
+        if (!settled.compareAndSet(false, true)) {
+            return;
+        }
+        cancelExpiry();
+        MasterLink.closeQuietly(listener);
+        setup.acceptorDone(this);
+        if (tellMaster) {
+            setup.tellMaster(new Control.LinkDown(id.value(), reason));
+        }
+    }
+}

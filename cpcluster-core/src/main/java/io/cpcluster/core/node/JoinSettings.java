@@ -1,0 +1,65 @@
+package io.cpcluster.core.node;
+
+import io.cpcluster.ClusterException;
+import io.cpcluster.JoinInfo;
+import io.cpcluster.NodeConfig;
+import io.cpcluster.core.defaults.JoinFiles;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Where a node finds its token and its masters: the configuration first, then the
+ * {@code CPCLUSTER_TOKEN} environment variable (token only), then the join file
+ * ({@link NodeConfig#joinFile()}, else the file {@code CPCLUSTER_JOIN} names, else
+ * {@code join.json} in the working directory). {@link #toString()} hides the token.
+ *
+ * @param token the token to prove
+ * @param masters the masters to try, in order
+ */
+public record JoinSettings(String token, List<InetSocketAddress> masters) {
+    static final String TOKEN_VARIABLE = "CPCLUSTER_TOKEN";
+    static final String JOIN_VARIABLE = "CPCLUSTER_JOIN";
+    static final String DEFAULT_JOIN_FILE = "join.json";
+
+    public static JoinSettings resolve(NodeConfig config, Map<String, String> environment) {
+        Optional<Path> named = config.joinFile()
+                .or(() -> Optional.ofNullable(environment.get(JOIN_VARIABLE)).filter(s -> !s.isBlank()).map(Path::of));
+        Path file = named.orElse(Path.of(DEFAULT_JOIN_FILE));
+        String token = config.token().orElse(null);
+        if (token == null) {
+            token = Optional.ofNullable(environment.get(TOKEN_VARIABLE)).map(String::strip).filter(s -> !s.isEmpty())
+                    .orElse(null);
+        }
+        List<InetSocketAddress> masters = config.masters();
+        boolean needFile = token == null || masters.isEmpty();
+        if (needFile && (named.isPresent() || Files.exists(file))) {
+            JoinInfo join = JoinFiles.read(file);
+            if (token == null) {
+                token = join.token();
+            }
+            if (masters.isEmpty()) {
+                masters = List.of(join.address());
+            }
+        }
+        if (token == null) {
+            throw new ClusterException("this node has no token to join with: set NodeConfig.token, the "
+                    + TOKEN_VARIABLE + " environment variable, or give it the join.json the master wrote"
+                    + " (NodeConfig.joinFile, the " + JOIN_VARIABLE + " environment variable, or ./join.json)");
+        }
+        if (masters.isEmpty()) {
+            throw new ClusterException("this node does not know where the master is: set NodeConfig.master, or give"
+                    + " it the join.json the master wrote (NodeConfig.joinFile, the " + JOIN_VARIABLE
+                    + " environment variable, or ./join.json)");
+        }
+        return new JoinSettings(token, masters);
+    }
+
+    @Override
+    public String toString() {
+        return "JoinSettings[token=(hidden), masters=" + masters + "]";
+    }
+}

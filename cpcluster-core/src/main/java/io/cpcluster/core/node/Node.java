@@ -1,0 +1,542 @@
+package io.cpcluster.core.node;
+
+import io.cpcluster.ClusterException;
+import io.cpcluster.ClusterListener;
+import io.cpcluster.ClusterNode;
+import io.cpcluster.DirectLink;
+import io.cpcluster.LinkClosed;
+import io.cpcluster.LinkId;
+import io.cpcluster.LinkOpened;
+import io.cpcluster.MasterLost;
+import io.cpcluster.MasterReconnected;
+import io.cpcluster.NodeConfig;
+import io.cpcluster.NodeId;
+import io.cpcluster.NodeInfo;
+import io.cpcluster.NodeJoined;
+import io.cpcluster.NodeLeft;
+import io.cpcluster.NodeStats;
+import io.cpcluster.ProtocolException;
+import io.cpcluster.SubmitOptions;
+import io.cpcluster.Subscription;
+import io.cpcluster.TaskBinding;
+import io.cpcluster.TaskHandler;
+import io.cpcluster.core.link.Link;
+import io.cpcluster.core.link.LinkHost;
+import io.cpcluster.core.threads.EventHub;
+import io.cpcluster.core.threads.Threads;
+import io.cpcluster.core.wire.Control;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A node: its view of the cluster, its links, the tasks it serves, and its lifecycle. The
+ * connection to the master is a {@link MasterLink}, opening links a {@link LinkSetup}, each open
+ * link a {@link Link}, {@code submit} a {@link Submitter}.
+ *
+ * <p>Threads and what they own: the master's reader (in {@link MasterLink}) writes {@link #nodes};
+ * the timer runs {@link #beat} and deadlines; links are read by the reader pool
+ * ({@link NodeConfig#linkReaders()}); application code (handlers, lanes) runs on {@link #application}
+ * virtual threads; the library's own short jobs (dialing, keep-alives, cancels) on
+ * {@link #background} virtual threads; events reach each listener on a thread of its own
+ * ({@link EventHub}). No thread that reads the network runs application code or waits for it.
+ */
+public final class Node implements ClusterNode, LinkHost, MasterLink.Events {
+    private static final System.Logger LOG = System.getLogger("io.cpcluster.node");
+    /** How long close() waits for each group of threads. */
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    /** How long close() waits for links to say CLOSE to their peers, all at once. */
+    private static final Duration LINKS_CLOSE_TIMEOUT = Duration.ofSeconds(2);
+
+    private final NodeConfig config;
+    private final NodeId id = NodeId.random();
+    private final EventHub events;
+    private final ScheduledThreadPoolExecutor timer;
+    private final ExecutorService application;
+    private final ExecutorService background;
+    private final ExecutorService linkReaders;
+    private final Tasks tasks;
+    private final ReentrantLock tasksLock = new ReentrantLock();
+    /** The nodes the master reported; written by the joining thread and the master's reader. */
+    private final ConcurrentHashMap<NodeId, NodeInfo> nodes = new ConcurrentHashMap<>();
+    /** Open links; added by the threads that open them, removed once each closes. */
+    private final ConcurrentHashMap<LinkId, Link> links = new ConcurrentHashMap<>();
+    private final MasterLink master;
+    private final LinkSetup setup;
+    private final Submitter submitter;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final LongAdder callsTimedOut = new LongAdder();
+    private final LongAdder callsCancelled = new LongAdder();
+    private volatile NodeInfo self;
+
+    private Node(NodeConfig config, JoinSettings join) {
+        this.config = config;
+        String prefix = "cpcluster-node-" + config.name();
+        this.events = new EventHub(prefix + "-events");
+        this.timer = Threads.timer(prefix + "-timer");
+        this.application = Threads.perTask(prefix + "-handler");
+        this.background = Threads.perTask(prefix + "-background");
+        this.linkReaders = Threads.readers(config.linkReaders(), prefix + "-link-reader");
+        this.tasks = new Tasks(config.tasks());
+        this.master = new MasterLink(config, id, join, tasks.names(), this, this::schedule);
+        this.setup = new LinkSetup(config, this, master, () -> self, this::describe, this::opened, background);
+        this.submitter = new Submitter(new Submitter.Cluster() {
+            @Override
+            public NodeId self() {
+                return id;
+            }
+
+            @Override
+            public List<NodeInfo> nodes() {
+                return Node.this.nodes();
+            }
+
+            @Override
+            public List<DirectLink> links() {
+                return Node.this.links();
+            }
+
+            @Override
+            public CompletableFuture<DirectLink> connect(NodeId peer) {
+                return connectAsync(peer);
+            }
+
+            @Override
+            public Duration callTimeout() {
+                return config.callTimeout();
+            }
+
+            @Override
+            public Future<?> schedule(Runnable task, long delay, TimeUnit unit) {
+                return Node.this.schedule(task, delay, unit);
+            }
+
+            @Override
+            public Executor background() {
+                return background;
+            }
+        });
+    }
+
+    /** Resolves the token and masters, connects, and authenticates. */
+    public static Node start(NodeConfig config) {
+        Node node = new Node(config, JoinSettings.resolve(config, System.getenv()));
+        try {
+            node.master.connect();
+        } catch (RuntimeException e) {
+            node.shutdown();
+            throw e;
+        }
+        // One tick serves both heartbeats: as often as the shorter interval asks.
+        long tick = Math.min(config.heartbeatInterval().toMillis(), config.linkHeartbeatInterval().toMillis());
+        Threads.periodic(node.timer, "heartbeat of node " + config.name(), node::beat, tick, TimeUnit.MILLISECONDS);
+        return node;
+    }
+
+    /** The heartbeat, on the timer: the master's, then each link's. Never blocks. */
+    private void beat() {
+        long now = System.nanoTime();
+        master.beat(now);
+        for (Link link : links.values()) {
+            link.beat(now);
+        }
+    }
+
+    // ---------------------------------------------------------------- the master's news (MasterLink.Events)
+
+    /**
+     * Takes the master's view after a (re)join. On a rejoin, nodes that came or went while this
+     * node was away from the master are announced as {@link NodeJoined} and {@link NodeLeft}.
+     */
+    @Override
+    public void joined(NodeInfo joinedAs, Map<NodeId, NodeInfo> others) {
+        tasksLock.lock();
+        try {
+            // The master saw the tasks of the AUTH; handle() may have added some since (they follow in TASKS).
+            self = new NodeInfo(joinedAs.id(), joinedAs.name(), joinedAs.host(), java.util.Set.copyOf(tasks.names()),
+                    joinedAs.joinedAt());
+        } finally {
+            tasksLock.unlock();
+        }
+        boolean rejoin = !nodes.isEmpty();
+        for (NodeInfo known : List.copyOf(nodes.values())) {
+            if (!known.id().equals(id) && !others.containsKey(known.id())) {
+                nodes.remove(known.id());
+                submitter.forget(known.id());
+                events.publish(new NodeLeft(known, "it left while this node was away from the master"));
+            }
+        }
+        nodes.put(id, self);
+        others.values().forEach(node -> {
+            if (nodes.put(node.id(), node) == null && rejoin) {
+                events.publish(new NodeJoined(node));
+            }
+        });
+    }
+
+    @Override
+    public void received(Control message) {
+        switch (message) {
+            case Control.NodeJoin m -> {
+                NodeInfo node = MasterLink.info(m.node());
+                nodes.put(node.id(), node);
+                events.publish(new NodeJoined(node));
+            }
+            case Control.NodeUpdate m -> {
+                NodeInfo node = MasterLink.info(m.node());
+                nodes.replace(node.id(), node);
+            }
+            case Control.NodeLeave m -> {
+                NodeInfo gone;
+                try {
+                    gone = nodes.remove(new NodeId(m.nodeId()));
+                } catch (IllegalArgumentException e) {
+                    throw new ProtocolException("the master named a node wrongly: " + e.getMessage(), e);
+                }
+                if (gone != null) {
+                    submitter.forget(gone.id());
+                    events.publish(new NodeLeft(gone, io.cpcluster.core.wire.ControlCodec.quote(m.reason())));
+                }
+            }
+            case Control.LinkOffer m -> setup.offered(m, bindHost());
+            case Control.LinkAssigned m -> setup.assigned(m);
+            case Control.LinkRejected m -> setup.rejected(m);
+            case Control.LinkDown m -> linkDown(m);
+            default -> throw new ProtocolException(io.cpcluster.core.wire.ControlCodec.wireType(message.getClass())
+                    + " is not a message the master sends to a joined node");
+        }
+    }
+
+    /** Where this node listens for links: the configured address, or the local end of its master connection. */
+    private String bindHost() {
+        return config.bindHost().orElseGet(() -> {
+            InetSocketAddress local = master.localAddress();
+            return local != null ? local.getAddress().getHostAddress() : "127.0.0.1";
+        });
+    }
+
+    private void linkDown(Control.LinkDown down) {
+        LinkId linkId = LinkSetup.linkId(down.linkId());
+        String reason = io.cpcluster.core.wire.ControlCodec.quote(down.reason());
+        Link link = links.get(linkId);
+        if (link != null) {
+            // The master says the peer is gone or closed it; its socket may be dead, so do not write to it.
+            link.close(reason, false);
+        }
+        setup.down(linkId, reason);
+    }
+
+    @Override
+    public void lost(InetSocketAddress address, String reason) {
+        setup.masterLost();
+        events.publish(new MasterLost(address, reason));
+    }
+
+    @Override
+    public void reconnected(InetSocketAddress address) {
+        events.publish(new MasterReconnected(address));
+    }
+
+    @Override
+    public List<Control.LinkClaim> claims() {
+        return links.values().stream().filter(Link::isOpen).map(Link::info)
+                .map(info -> new Control.LinkClaim(info.id().value(), info.initiator().value(), info.acceptor().value(),
+                        info.host(), info.port()))
+                .toList();
+    }
+
+    // ---------------------------------------------------------------- links
+
+    /** A link is up on this side: register it, start reading, tell the master and the listeners. */
+    private void opened(Link link) {
+        links.put(link.id(), link);
+        if (closed.get()) {
+            link.close("this node is closing", true);
+            return;
+        }
+        link.start();
+        master.send(new Control.LinkUp(link.id().value()));
+        events.publish(new LinkOpened(link.info()));
+    }
+
+    @Override
+    public void linkClosed(Link link, String reason) {
+        if (links.remove(link.id(), link)) {
+            master.send(new Control.LinkDown(link.id().value(), reason));
+            submitter.linkClosed(link);
+            events.publish(new LinkClosed(link.info(), reason));
+        }
+    }
+
+    @Override
+    public DirectLink connect(NodeId peer) {
+        try {
+            return connectAsync(peer).get();
+        } catch (ExecutionException e) {
+            throw rethrow(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClusterException("interrupted while waiting for a link to " + peer, e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<DirectLink> connectAsync(NodeId peer) {
+        Objects.requireNonNull(peer, "peer");
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(new ClusterException("this node is closed"));
+        }
+        if (peer.equals(id)) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("a node cannot open a link to itself"));
+        }
+        if (!master.connected()) {
+            return CompletableFuture.failedFuture(setup.masterUnavailable());
+        }
+        return setup.connect(peer);
+    }
+
+    private String describe(NodeId peer) {
+        NodeInfo known = nodes.get(peer);
+        return known != null ? known.label() : "node " + peer;
+    }
+
+    // ---------------------------------------------------------------- LinkHost
+
+    @Override
+    public NodeConfig config() {
+        return config;
+    }
+
+    @Override
+    public boolean startReader(Runnable reading) {
+        try {
+            linkReaders.execute(reading);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public Executor application() {
+        return application;
+    }
+
+    @Override
+    public Executor background() {
+        return background;
+    }
+
+    @Override
+    public Future<?> schedule(Runnable task, long delay, TimeUnit unit) {
+        return Threads.schedule(timer, task, delay, unit);
+    }
+
+    @Override
+    public TaskBinding<?, ?> task(String name) {
+        return tasks.get(name);
+    }
+
+    @Override
+    public String doesNotServe(String task) {
+        return self.label() + " does not serve task '" + io.cpcluster.core.wire.ControlCodec.quote(task)
+                + "'; it serves " + tasks.names();
+    }
+
+    @Override
+    public String closingMessage() {
+        return self.label() + " is closing and takes no new calls";
+    }
+
+    @Override
+    public boolean closing() {
+        return closed.get();
+    }
+
+    @Override
+    public void callAbandoned(boolean timedOut) {
+        (timedOut ? callsTimedOut : callsCancelled).increment();
+    }
+
+    // ---------------------------------------------------------------- tasks
+
+    @Override
+    public <I, O> void handle(String task, Class<I> inputType, TaskHandler<? super I, ? extends O> handler) {
+        TaskBinding<I, O> binding = new TaskBinding<>(task, inputType, handler);
+        tasksLock.lock();
+        try {
+            List<String> served = tasks.put(binding);
+            NodeInfo current = self;
+            self = new NodeInfo(current.id(), current.name(), current.host(), java.util.Set.copyOf(served),
+                    current.joinedAt());
+            nodes.replace(id, self);
+            master.tasks(served);
+        } finally {
+            tasksLock.unlock();
+        }
+    }
+
+    @Override
+    public <O> CompletableFuture<O> submit(String task, Object input, Class<O> resultType) {
+        return submit(task, input, resultType, SubmitOptions.IDEMPOTENT);
+    }
+
+    @Override
+    public <O> CompletableFuture<O> submit(String task, Object input, Class<O> resultType, SubmitOptions options) {
+        Objects.requireNonNull(options, "options");
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(new ClusterException("this node is closed"));
+        }
+        return submitter.submit(task, input, resultType, options);
+    }
+
+    // ---------------------------------------------------------------- the rest of the API
+
+    @Override
+    public NodeInfo self() {
+        return self;
+    }
+
+    @Override
+    public List<NodeInfo> nodes() {
+        return nodes.values().stream()
+                .sorted(Comparator.comparing(NodeInfo::joinedAt).thenComparing(node -> node.id().value())).toList();
+    }
+
+    @Override
+    public List<DirectLink> links() {
+        return links.values().stream().filter(Link::isOpen)
+                .sorted(Comparator.comparing((Link link) -> link.info().openedAt())).map(DirectLink.class::cast)
+                .toList();
+    }
+
+    @Override
+    public Optional<DirectLink> link(LinkId id) {
+        Objects.requireNonNull(id, "id");
+        return Optional.ofNullable(links.get(id)).filter(Link::isOpen).map(DirectLink.class::cast);
+    }
+
+    @Override
+    public NodeStats stats() {
+        int inFlight = 0;
+        int waiting = 0;
+        int running = 0;
+        int open = 0;
+        for (Link link : links.values()) {
+            if (link.isOpen()) {
+                open++;
+            }
+            inFlight += link.callsInFlight();
+            waiting += link.callsWaiting();
+            running += link.peerCallsRunning();
+        }
+        return new NodeStats(open, inFlight, waiting, running, callsTimedOut.sum(), callsCancelled.sum(),
+                events.dropped());
+    }
+
+    @Override
+    public Subscription subscribe(ClusterListener listener) {
+        return events.subscribe(listener);
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        setup.close();
+        awaitCallsInFlight();
+        closeLinks();
+        master.close(CLOSE_TIMEOUT);
+        shutdown();
+        LOG.log(Level.INFO, "node {0} closed", self != null ? self.label() : config.name());
+    }
+
+    /**
+     * Lets the calls in flight on this node's links, both ways, finish: at most
+     * {@link NodeConfig#closeTimeout()}. New calls from peers are already refused.
+     */
+    private void awaitCallsInFlight() {
+        long deadline = System.nanoTime() + config.closeTimeout().toNanos();
+        while (System.nanoTime() < deadline
+                && links.values().stream().anyMatch(link -> link.callsInFlight() > 0 || link.peerCallsRunning() > 0)) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
+            if (Thread.currentThread().isInterrupted()) {
+                return;
+            }
+        }
+    }
+
+    /** Closes every link at once, each telling its peer, and waits a bounded time for them. */
+    private void closeLinks() {
+        List<Link> open = List.copyOf(links.values());
+        CountDownLatch done = new CountDownLatch(open.size());
+        for (Link link : open) {
+            Runnable closing = () -> {
+                try {
+                    link.close("its node is leaving the cluster", true);
+                } finally {
+                    done.countDown();
+                }
+            };
+            try {
+                background.execute(closing);
+            } catch (RejectedExecutionException e) {
+                closing.run();
+            }
+        }
+        try {
+            done.await(LINKS_CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Stops the node's own threads. Handlers still running are interrupted: their links are
+     * closed, so no answer of theirs could reach the caller any more.
+     */
+    private void shutdown() {
+        Threads.shutdown(linkReaders, CLOSE_TIMEOUT);
+        application.shutdownNow();
+        Threads.shutdown(application, CLOSE_TIMEOUT);
+        Threads.shutdown(background, CLOSE_TIMEOUT);
+        timer.shutdownNow();
+        events.close(CLOSE_TIMEOUT);
+    }
+
+    private static RuntimeException rethrow(Throwable error) {
+        if (error instanceof RuntimeException runtime) {
+            return runtime;
+        }
+        if (error instanceof Error fatal) {
+            throw fatal;
+        }
+        return new ClusterException(error.getMessage(), error);
+    }
+
+    @Override
+    public String toString() {
+        NodeInfo current = self;
+        return "ClusterNode[" + (current != null ? current.label() : config.name()) + "]";
+    }
+}

@@ -1,0 +1,130 @@
+package io.cpcluster.core.tcp;
+
+import io.cpcluster.core.wire.Addresses;
+import io.cpcluster.spi.Transport;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+
+/**
+ * The default transport, {@code tcp}: plain TCP sockets with {@code TCP_NODELAY}, read and
+ * written by blocking streams (cheap on virtual threads).
+ */
+public final class TcpTransport implements Transport {
+    /** The name configurations choose this transport by. */
+    public static final String NAME = "tcp";
+    private static final int BACKLOG = 128;
+
+    /** Creates the transport; {@link java.util.ServiceLoader} calls this. */
+    public TcpTransport() {
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Listener listen(InetSocketAddress address) throws IOException {
+        ServerSocket server = new ServerSocket();
+        try {
+            server.setReuseAddress(true);
+            server.bind(resolved(address), BACKLOG);
+            return new TcpListener(server);
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public Connection connect(InetSocketAddress address, Duration timeout) throws IOException {
+        Socket socket = new Socket();
+        try {
+            socket.connect(resolved(address), (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
+            return new TcpConnection(socket);
+        } catch (SocketTimeoutException e) {
+            socket.close();
+            throw new SocketTimeoutException("no connection to " + Addresses.text(address) + " within " + timeout.toMillis() + " ms");
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    private static InetSocketAddress resolved(InetSocketAddress address) {
+        return address.isUnresolved() ? new InetSocketAddress(address.getHostString(), address.getPort()) : address;
+    }
+
+    private record TcpListener(ServerSocket server) implements Listener {
+        @Override
+        public InetSocketAddress localAddress() {
+            return (InetSocketAddress) server.getLocalSocketAddress();
+        }
+
+        @Override
+        public Connection accept() throws IOException {
+            Socket socket = server.accept();
+            try {
+                return new TcpConnection(socket);
+            } catch (IOException | RuntimeException e) {
+                socket.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+
+    private static final class TcpConnection implements Connection {
+        private final Socket socket;
+        private final InputStream input;
+        private final OutputStream output;
+
+        TcpConnection(Socket socket) throws IOException {
+            this.socket = socket;
+            socket.setTcpNoDelay(true);
+            socket.setKeepAlive(true);
+            this.input = socket.getInputStream();
+            this.output = socket.getOutputStream();
+        }
+
+        @Override
+        public InputStream input() {
+            return input;
+        }
+
+        @Override
+        public OutputStream output() {
+            return output;
+        }
+
+        @Override
+        public InetSocketAddress localAddress() {
+            return (InetSocketAddress) socket.getLocalSocketAddress();
+        }
+
+        @Override
+        public InetSocketAddress remoteAddress() {
+            return (InetSocketAddress) socket.getRemoteSocketAddress();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+
+        @Override
+        public String toString() {
+            return "tcp " + localAddress() + " -> " + remoteAddress();
+        }
+    }
+}

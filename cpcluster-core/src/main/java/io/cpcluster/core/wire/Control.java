@@ -1,0 +1,294 @@
+package io.cpcluster.core.wire;
+
+import io.cpcluster.NodeId;
+import io.cpcluster.NodeInfo;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+
+/**
+ * The control messages: every frame between a node and the master, and the handshake frames
+ * that open a direct link. Each is a JSON object whose {@code "type"} names it ({@link
+ * ControlCodec} maps records to JSON and back); docs/PROTOCOL.md describes every field, who sends
+ * what, and when.
+ *
+ * <p>Records check their required fields, so a message that decodes is well formed; whether it
+ * is allowed now is for the receiver to decide.
+ */
+public sealed interface Control {
+    /**
+     * The protocol version this implementation speaks. Version 2 adds the link frame {@code CANCEL},
+     * {@code LINK_ASSIGNED}'s {@code acceptorPort} and {@code LINK_DENIED}'s {@code code}; a peer
+     * that speaks version 1 is never sent a {@code CANCEL}.
+     */
+    int VERSION = 2;
+    /** The oldest protocol version this implementation speaks. */
+    int MIN_VERSION = 1;
+
+    /** Master to node, first frame: the challenge. */
+    record Hello(int version, String nonce) implements Control {
+        public Hello {
+            need(nonce, "HELLO", "nonce");
+        }
+    }
+
+    /**
+     * Node to master: who it is, the proof that it holds the token, and, when it rejoins, the links
+     * it still has open, so that the master can rebuild its port book.
+     */
+    record Auth(int version, String nodeId, String name, String proof, List<String> tasks, String advertisedHost,
+                List<LinkClaim> links) implements Control {
+        public Auth {
+            need(nodeId, "AUTH", "nodeId");
+            need(name, "AUTH", "name");
+            need(proof, "AUTH", "proof");
+            tasks = tasks == null ? List.of() : List.copyOf(tasks);
+            links = links == null ? List.of() : List.copyOf(links);
+        }
+    }
+
+    /** A link a rejoining node still has open, as it reports it in {@code AUTH}. */
+    record LinkClaim(String linkId, String initiator, String acceptor, String host, int port) {
+        public LinkClaim {
+            need(linkId, "link claim", "linkId");
+            need(initiator, "link claim", "initiator");
+            need(acceptor, "link claim", "acceptor");
+            need(host, "link claim", "host");
+        }
+    }
+
+    /**
+     * Master to node: accepted, and this is how the cluster sees you; the node must be heard from
+     * at least every {@code heartbeatTimeoutMs}. {@code NODES} frames follow.
+     */
+    record AuthOk(int version, WireNode node, long heartbeatTimeoutMs) implements Control {
+        public AuthOk {
+            need(node, "AUTH_OK", "node");
+        }
+    }
+
+    /** Node to master, every heartbeat interval: alive. */
+    record Ping(long time) implements Control {
+    }
+
+    /** Master to node: the answer to a {@code PING}, carrying its {@code time} back. */
+    record Pong(long time) implements Control {
+    }
+
+    /** Master to node: the proof was wrong; the master closes the connection. */
+    record AuthFailed(String reason) implements Control {
+        public AuthFailed {
+            need(reason, "AUTH_FAILED", "reason");
+        }
+    }
+
+    /** Master to node after {@code AUTH_OK}: a page of the nodes already connected. */
+    record NodeList(List<WireNode> nodes, boolean more) implements Control {
+        public NodeList {
+            nodes = List.copyOf(need(nodes, "NODES", "nodes"));
+        }
+    }
+
+    /** Master to nodes: a node joined. */
+    record NodeJoin(WireNode node) implements Control {
+        public NodeJoin {
+            need(node, "NODE_JOINED", "node");
+        }
+    }
+
+    /** Master to nodes: a node changed the tasks it serves. */
+    record NodeUpdate(WireNode node) implements Control {
+        public NodeUpdate {
+            need(node, "NODE_UPDATED", "node");
+        }
+    }
+
+    /** Master to nodes: a node left. */
+    record NodeLeave(String nodeId, String reason) implements Control {
+        public NodeLeave {
+            need(nodeId, "NODE_LEFT", "nodeId");
+            need(reason, "NODE_LEFT", "reason");
+        }
+    }
+
+    /** Node to master: the tasks it serves now. */
+    record Tasks(List<String> tasks) implements Control {
+        public Tasks {
+            tasks = List.copyOf(need(tasks, "TASKS", "tasks"));
+        }
+    }
+
+    /** Node to master: open a link to {@code target}. */
+    record LinkRequest(long requestId, String target) implements Control {
+        public LinkRequest {
+            need(target, "LINK_REQUEST", "target");
+        }
+    }
+
+    /** Master to the accepting node: listen on {@code port} for {@code peer}, who proves {@code ticket}. */
+    record LinkOffer(String linkId, WireNode peer, int port, String ticket, long expiresInMs) implements Control {
+        public LinkOffer {
+            need(linkId, "LINK_OFFER", "linkId");
+            need(peer, "LINK_OFFER", "peer");
+            need(ticket, "LINK_OFFER", "ticket");
+        }
+    }
+
+    /** Accepting node to master: listening on the offered port. */
+    record LinkReady(String linkId, int port) implements Control {
+        public LinkReady {
+            need(linkId, "LINK_READY", "linkId");
+        }
+    }
+
+    /** Accepting node to master: the offered port could not be bound. */
+    record LinkBindFailed(String linkId, int port, String reason) implements Control {
+        public LinkBindFailed {
+            need(linkId, "LINK_BIND_FAILED", "linkId");
+            need(reason, "LINK_BIND_FAILED", "reason");
+        }
+    }
+
+    /**
+     * Master to the requesting node: connect to {@code host:port} and prove {@code ticket}.
+     * {@code acceptorPort} is the port the acceptor listens on, which differs from {@code port}
+     * when something between the nodes maps ports; 0 (absent) means the same.
+     */
+    record LinkAssigned(long requestId, String linkId, WireNode peer, String host, int port, String ticket,
+                        int acceptorPort) implements Control {
+        public LinkAssigned {
+            need(linkId, "LINK_ASSIGNED", "linkId");
+            need(peer, "LINK_ASSIGNED", "peer");
+            need(host, "LINK_ASSIGNED", "host");
+            need(ticket, "LINK_ASSIGNED", "ticket");
+        }
+    }
+
+    /** Master to the requesting node: the link cannot be made; {@code code} says why. */
+    record LinkRejected(long requestId, String code, String message) implements Control {
+        /** The target is not connected. */
+        public static final String NO_SUCH_NODE = "NO_SUCH_NODE";
+        /** No free port on the target's host. */
+        public static final String PORTS_EXHAUSTED = "PORTS_EXHAUSTED";
+        /** The target left or failed while the link was being set up. */
+        public static final String PEER_UNAVAILABLE = "PEER_UNAVAILABLE";
+        /** The request itself is wrong (for example a link to oneself). */
+        public static final String INVALID = "INVALID";
+
+        public LinkRejected {
+            need(code, "LINK_REJECTED", "code");
+            need(message, "LINK_REJECTED", "message");
+        }
+    }
+
+    /** Node to master: this end of the link is open. */
+    record LinkUp(String linkId) implements Control {
+        public LinkUp {
+            need(linkId, "LINK_UP", "linkId");
+        }
+    }
+
+    /** Either way: the link is closed (or failed to open); the master releases its port. */
+    record LinkDown(String linkId, String reason) implements Control {
+        public LinkDown {
+            need(linkId, "LINK_CLOSED", "linkId");
+            need(reason, "LINK_CLOSED", "reason");
+        }
+    }
+
+    /** Node to master: leaving; the master closes the connection. */
+    record Bye(String reason) implements Control {
+        public Bye {
+            need(reason, "BYE", "reason");
+        }
+    }
+
+    /** Either way: a fatal error; the sender closes the connection. */
+    record Fault(String code, String message) implements Control {
+        /** A malformed, unknown or out-of-order message. */
+        public static final String PROTOCOL = "PROTOCOL";
+        /** No protocol version both sides speak. */
+        public static final String UNSUPPORTED_VERSION = "UNSUPPORTED_VERSION";
+        /** The node did not authenticate in time. */
+        public static final String AUTH_TIMEOUT = "AUTH_TIMEOUT";
+
+        public Fault {
+            need(code, "ERROR", "code");
+            need(message, "ERROR", "message");
+        }
+    }
+
+    /** Accepting node to connecting node, first frame on a link: the challenge. */
+    record LinkHello(int version, String linkId, String nonce, int maxFrameSize) implements Control {
+        public LinkHello {
+            need(linkId, "LINK_HELLO", "linkId");
+            need(nonce, "LINK_HELLO", "nonce");
+        }
+    }
+
+    /** Connecting node to accepting node: the proof that it holds the link's ticket. */
+    record LinkAuth(int version, String linkId, String nodeId, String proof, int maxFrameSize) implements Control {
+        public LinkAuth {
+            need(linkId, "LINK_AUTH", "linkId");
+            need(nodeId, "LINK_AUTH", "nodeId");
+            need(proof, "LINK_AUTH", "proof");
+        }
+    }
+
+    /** Accepting node to connecting node: the link is open; binary frames follow. */
+    record LinkAccepted(String linkId) implements Control {
+        public LinkAccepted {
+            need(linkId, "LINK_ACCEPTED", "linkId");
+        }
+    }
+
+    /**
+     * Accepting node to connecting node: the connection is refused and closed; {@code code} says
+     * which check failed (absent from a version 1 peer).
+     */
+    record LinkDenied(String code, String reason) implements Control {
+        /** LINK_AUTH named another link than this port waits for. */
+        public static final String WRONG_LINK = "WRONG_LINK";
+        /** LINK_AUTH came from another node than the master named. */
+        public static final String WRONG_NODE = "WRONG_NODE";
+        /** The proof is not the ticket's. */
+        public static final String WRONG_PROOF = "WRONG_PROOF";
+        /** The link was accepted already, from another connection. */
+        public static final String ALREADY_ACCEPTED = "ALREADY_ACCEPTED";
+
+        public LinkDenied {
+            need(reason, "LINK_DENIED", "reason");
+        }
+    }
+
+    /** A node as the wire carries it. {@code joinedAt} is milliseconds since the epoch. */
+    record WireNode(String id, String name, String host, List<String> tasks, long joinedAt) {
+        public WireNode {
+            need(id, "node", "id");
+            need(name, "node", "name");
+            need(host, "node", "host");
+            tasks = tasks == null ? List.of() : List.copyOf(tasks);
+        }
+
+        public static WireNode of(NodeInfo node) {
+            return new WireNode(node.id().value(), node.name(), node.host(), List.copyOf(node.tasks()),
+                    node.joinedAt().toEpochMilli());
+        }
+
+        /**
+         * Converts to the API's record.
+         *
+         * @throws IllegalArgumentException if a field breaks the API's rules
+         */
+        public NodeInfo toInfo() {
+            return new NodeInfo(new NodeId(id), name, host, new HashSet<>(tasks), Instant.ofEpochMilli(joinedAt));
+        }
+    }
+
+    private static <T> T need(T value, String type, String field) {
+        if (value == null) {
+            throw new IllegalArgumentException(type + " without '" + field + "'");
+        }
+        return value;
+    }
+}
