@@ -4,14 +4,10 @@ import io.cpcluster.ClusterException;
 import io.cpcluster.ClusterListener;
 import io.cpcluster.ClusterMaster;
 import io.cpcluster.JoinInfo;
-import io.cpcluster.LinkId;
 import io.cpcluster.LinkInfo;
 import io.cpcluster.MasterConfig;
 import io.cpcluster.MasterStats;
-import io.cpcluster.NodeConfig;
-import io.cpcluster.NodeId;
 import io.cpcluster.NodeInfo;
-import io.cpcluster.PortsExhaustedException;
 import io.cpcluster.ProtocolException;
 import io.cpcluster.Subscription;
 import io.cpcluster.TaskBinding;
@@ -22,7 +18,6 @@ import io.cpcluster.core.wire.Addresses;
 import io.cpcluster.core.wire.Control;
 import io.cpcluster.core.wire.ControlCodec;
 import io.cpcluster.core.wire.EncodedOnce;
-import io.cpcluster.core.wire.Secrets;
 import io.cpcluster.spi.PortAllocator;
 import io.cpcluster.spi.TokenStore;
 import io.cpcluster.spi.Transport;
@@ -32,11 +27,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,7 +43,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * The master: accepts connections, authenticates nodes, and keeps its {@link Book} of nodes,
@@ -76,7 +67,8 @@ public final class Master implements ClusterMaster {
     private final TokenStore tokens;
     private final PortAllocator ports;
     private final JoinInfo joinInfo;
-    private final AuthThrottle throttle;
+    private final Admission admission;
+    private final Brokering brokering;
     private final EventHub events = new EventHub("cpcluster-master-events");
     private final ScheduledThreadPoolExecutor timer = Threads.timer("cpcluster-master-timer");
     private final ExecutorService sessionThreads = Threads.perTask("cpcluster-master-session");
@@ -84,13 +76,8 @@ public final class Master implements ClusterMaster {
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final ReentrantLock lock = new ReentrantLock();
     private final Book book;
-    private final AtomicLong nodesAuthenticated = new AtomicLong();
-    private final AtomicLong authFailures = new AtomicLong();
-    private final AtomicLong linksBrokered = new AtomicLong();
     private final AtomicLong protocolErrors = new AtomicLong();
     private final Thread acceptor;
-    /** Until when a restarted master waits for nodes to rejoin before it brokers links (System.nanoTime()). */
-    private final long rejoinGraceEnd;
     private volatile boolean closed;
 
     private Master(MasterConfig config, Transport.Listener listener, TokenStore tokens, PortAllocator ports,
@@ -101,8 +88,25 @@ public final class Master implements ClusterMaster {
         this.ports = ports;
         this.joinInfo = joinInfo;
         this.book = new Book(config);
-        this.throttle = new AuthThrottle(config.authFailureDelay());
-        this.rejoinGraceEnd = System.nanoTime() + (restarted ? config.rejoinGrace().toNanos() : 0);
+        Ledger ledger = new Ledger() {
+            @Override
+            public void change(Function<Book, Outcome> change) {
+                Master.this.change(change);
+            }
+
+            @Override
+            public <T> T read(Function<Book, T> query) {
+                return Master.this.read(query);
+            }
+
+            @Override
+            public boolean closing() {
+                return closed;
+            }
+        };
+        this.admission = new Admission(config, ledger, tokens, ports);
+        long graceEnd = System.nanoTime() + (restarted ? config.rejoinGrace().toNanos() : 0);
+        this.brokering = new Brokering(ledger, ports, graceEnd, this::schedule);
         long sweep = Math.max(20, config.heartbeatTimeout().toMillis() / 5);
         Threads.periodic(timer, "sweep of the master", this::sweep, sweep, TimeUnit.MILLISECONDS);
         this.acceptor = Threads.startVirtual("cpcluster-master-accept-" + Addresses.text(listener.localAddress()),
@@ -219,11 +223,11 @@ public final class Master implements ClusterMaster {
      * the first writer that sends it); then, without the lock, gives ports back, closes what is to
      * be closed, and publishes the events.
      */
-    private void change(Supplier<Outcome> change) {
+    private void change(Function<Book, Outcome> change) {
         Outcome outcome;
         lock.lock();
         try {
-            outcome = change.get();
+            outcome = change.apply(book);
             Map<Control, EncodedOnce> shared = new IdentityHashMap<>();
             for (Outcome.Send send : outcome.sends) {
                 send.to().post(shared.computeIfAbsent(send.message(), EncodedOnce::new));
@@ -240,111 +244,18 @@ public final class Master implements ClusterMaster {
         outcome.events.forEach(events::publish);
     }
 
-    // ---------------------------------------------------------------- authentication
-
-    /**
-     * Checks a node's AUTH and registers it.
-     *
-     * @return true if the node is registered; false if the session is being closed
-     * @throws ProtocolException if the AUTH is malformed
-     */
-    boolean authenticate(Session session, Control.Auth auth, byte[] nonce) {
-        if (auth.version() < Control.MIN_VERSION || auth.version() > Control.VERSION) {
-            session.sendAndClose(new Control.Fault(Control.Fault.UNSUPPORTED_VERSION, "this master speaks protocol"
-                    + " versions " + Control.MIN_VERSION + " to " + Control.VERSION + ", the node asked for "
-                    + auth.version() + ": run the same CPCluster version on both"), "unsupported protocol version");
-            return false;
-        }
-        byte[] proof;
-        NodeId id;
-        Set<String> tasks = new HashSet<>();
-        List<Book.Claim> claims;
-        try {
-            proof = Secrets.fromBase64(auth.proof());
-            id = new NodeId(auth.nodeId());
-            NodeConfig.checkName(auth.name());
-            auth.tasks().forEach(task -> tasks.add(TaskBinding.checkTaskName(task)));
-            checkHost(auth.advertisedHost());
-            claims = claims(id, auth.links());
-        } catch (IllegalArgumentException e) {
-            throw new ProtocolException("malformed AUTH: " + e.getMessage(), e);
-        }
-        if (!tokens.verify(nonce, proof)) {
-            authFailures.incrementAndGet();
-            InetAddress from = session.remote().getAddress();
-            LOG.log(Level.WARNING, "refused a node named ''{0}'' from {1}: its token proof is wrong",
-                    ControlCodec.quote(auth.name()), Addresses.text(session.remote()));
-            session.pause(throttle.failed(from));
-            session.sendAndClose(new Control.AuthFailed("the master refused this node's token proof: the node does"
-                    + " not hold the master's token. Give it the join.json the master wrote, or set"
-                    + " CPCLUSTER_TOKEN to the master's token"), "authentication failed");
-            return false;
-        }
-        throttle.succeeded(session.remote().getAddress());
-        String host = auth.advertisedHost() != null ? auth.advertisedHost()
-                : session.remote().getAddress().getHostAddress();
-        // Milliseconds, as the wire carries them, so that every node sees the same NodeInfo.
-        NodeInfo node = new NodeInfo(id, auth.name(), host, tasks, Instant.now().truncatedTo(ChronoUnit.MILLIS));
-        Set<Book.Claim> reserved = reserve(id, claims);
-        change(() -> {
-            if (closed) {
-                Outcome refused = new Outcome().close(session, "the master is closing");
-                reserved.forEach(claim -> refused.release(claim.host(), claim.port()));
-                return refused;
-            }
-            return book.join(session, node, claims, reserved);
-        });
-        if (closed) {
-            return false;
-        }
-        nodesAuthenticated.incrementAndGet();
-        LOG.log(Level.INFO, "node {0} joined from {1}, serving {2}{3}", node.label(),
-                Addresses.text(session.remote()), node.tasks(),
-                claims.isEmpty() ? "" : ", reporting " + claims.size() + " open link(s)");
-        return true;
-    }
-
-    /** Reserves, outside the lock, the ports of the claims the book will need them for. */
-    private Set<Book.Claim> reserve(NodeId node, List<Book.Claim> claims) {
-        if (claims.isEmpty()) {
-            return Set.of();
-        }
-        List<Book.Claim> wanted;
+    private <T> T read(Function<Book, T> query) {
         lock.lock();
         try {
-            wanted = book.toReserve(node, claims);
+            return query.apply(book);
         } finally {
             lock.unlock();
         }
-        Set<Book.Claim> reserved = new HashSet<>();
-        for (Book.Claim claim : wanted) {
-            if (ports.reserve(claim.host(), claim.port())) {
-                reserved.add(claim);
-            }
-        }
-        return reserved;
     }
 
-    private static List<Book.Claim> claims(NodeId node, List<Control.LinkClaim> reported) {
-        List<Book.Claim> claims = new ArrayList<>();
-        for (Control.LinkClaim claim : reported) {
-            Book.Claim checked = new Book.Claim(new LinkId(claim.linkId()), new NodeId(claim.initiator()),
-                    new NodeId(claim.acceptor()), claim.host(), claim.port());
-            checkHost(checked.host());
-            if (!checked.initiator().equals(node) && !checked.acceptor().equals(node)) {
-                throw new IllegalArgumentException("a reported link " + checked.id() + " has this node at neither end");
-            }
-            claims.add(checked);
-        }
-        return claims;
-    }
-
-    /** An advertised host is optional; when present it is a plain host name or address. */
-    private static void checkHost(String host) {
-        if (host != null && (host.isEmpty() || host.length() > 255
-                || host.chars().anyMatch(c -> c <= ' ' || c == 0x7f || c == '/'))) {
-            throw new IllegalArgumentException("advertisedHost is not a host name or address");
-        }
+    /** Checks a node's AUTH and registers it (see {@link Admission}). */
+    boolean authenticate(Session session, Control.Auth auth, byte[] nonce) {
+        return admission.authenticate(session, auth, nonce);
     }
 
     // ---------------------------------------------------------------- requests from nodes
@@ -354,11 +265,11 @@ public final class Master implements ClusterMaster {
         switch (message) {
             case Control.Ping m -> session.send(new Control.Pong(m.time()));
             case Control.Tasks m -> updateTasks(session, m);
-            case Control.LinkRequest m -> requestLink(session, m);
-            case Control.LinkReady m -> linkReady(session, m);
-            case Control.LinkBindFailed m -> linkBindFailed(session, m);
-            case Control.LinkUp m -> change(() -> book.up(session, m));
-            case Control.LinkDown m -> change(() -> book.down(session, m));
+            case Control.LinkRequest m -> brokering.request(session, m);
+            case Control.LinkReady m -> brokering.ready(session, m);
+            case Control.LinkBindFailed m -> brokering.bindFailed(session, m);
+            case Control.LinkUp m -> change(book -> book.up(session, m));
+            case Control.LinkDown m -> change(book -> book.down(session, m));
             case Control.Bye m -> session.close(ControlCodec.quote(m.reason()));
             default -> throw new ProtocolException(ControlCodec.wireType(message.getClass())
                     + " is not a message a node sends to the master");
@@ -372,97 +283,7 @@ public final class Master implements ClusterMaster {
         } catch (IllegalArgumentException e) {
             throw new ProtocolException("malformed TASKS: " + e.getMessage(), e);
         }
-        change(() -> book.tasks(session, tasks));
-    }
-
-    private void requestLink(Session session, Control.LinkRequest request) {
-        long graceLeft = rejoinGraceEnd - System.nanoTime();
-        if (graceLeft > 0) {
-            // Just restarted: nodes are still reporting the links they kept, and their ports must
-            // not be handed out again. Come back when the grace is over.
-            schedule(() -> {
-                boolean current;
-                lock.lock();
-                try {
-                    current = book.current(session);
-                } finally {
-                    lock.unlock();
-                }
-                if (current) {
-                    requestLink(session, request);
-                }
-            }, TimeUnit.NANOSECONDS.toMillis(graceLeft) + 1);
-            return;
-        }
-        NodeId target;
-        try {
-            target = new NodeId(request.target());
-        } catch (IllegalArgumentException e) {
-            session.send(new Control.LinkRejected(request.requestId(), Control.LinkRejected.INVALID,
-                    ControlCodec.quote(e.getMessage())));
-            return;
-        }
-        if (target.equals(session.node().id())) {
-            session.send(new Control.LinkRejected(request.requestId(), Control.LinkRejected.INVALID,
-                    "a node cannot open a link to itself"));
-            return;
-        }
-        Session acceptor;
-        String nodesNow;
-        lock.lock();
-        try {
-            acceptor = book.session(target);
-            nodesNow = acceptor == null ? book.describeNodes() : null;
-        } finally {
-            lock.unlock();
-        }
-        if (acceptor == null) {
-            session.send(new Control.LinkRejected(request.requestId(), Control.LinkRejected.NO_SUCH_NODE,
-                    "no node with id " + target + " is connected to the master; connected nodes: " + nodesNow));
-            return;
-        }
-        int port;
-        try {
-            port = ports.allocate(acceptor.node().host());
-        } catch (PortsExhaustedException e) {
-            session.send(new Control.LinkRejected(request.requestId(), Control.LinkRejected.PORTS_EXHAUSTED,
-                    e.getMessage()));
-            return;
-        }
-        linksBrokered.incrementAndGet();
-        LinkId id = new LinkId(HexFormat.of().formatHex(Secrets.randomBytes(8)));
-        String ticket = Secrets.newSecret();
-        change(() -> book.offer(session, request.requestId(), acceptor, id, port, ticket));
-    }
-
-    private void linkReady(Session session, Control.LinkReady ready) {
-        int dialPort = ports.dialPort(session.node().host(), ready.port());
-        change(() -> book.ready(session, ready, dialPort));
-    }
-
-    private void linkBindFailed(Session session, Control.LinkBindFailed failed) {
-        Brokered link;
-        lock.lock();
-        try {
-            link = book.pending(session, failed.linkId(), failed.port());
-        } finally {
-            lock.unlock();
-        }
-        if (link == null) {
-            return;
-        }
-        LOG.log(Level.DEBUG, "{0} could not bind port {1} for link {2}: {3}", session.label(), failed.port(),
-                link.id, ControlCodec.quote(failed.reason()));
-        int next = 0;
-        String exhausted = "";
-        try {
-            next = ports.allocate(link.host);
-        } catch (PortsExhaustedException e) {
-            exhausted = e.getMessage();
-        }
-        int newPort = next;
-        String why = exhausted;
-        change(() -> book.bindFailed(link, failed, newPort, why));
+        change(book -> book.tasks(session, tasks));
     }
 
     /** The timer's sweep: silent nodes are dropped, links that missed their deadline closed. */
@@ -477,7 +298,7 @@ public final class Master implements ClusterMaster {
                         + " ms): it is dead, frozen, or cut off");
             }
         }
-        change(() -> book.expire(now));
+        change(book -> book.expire(now));
     }
 
     // ---------------------------------------------------------------- sessions ending
@@ -494,7 +315,7 @@ public final class Master implements ClusterMaster {
             return;
         }
         boolean[] left = new boolean[1];
-        change(() -> {
+        change(book -> {
             Outcome outcome = book.leave(session, reason);
             left[0] = !outcome.events.isEmpty();
             return outcome;
@@ -518,43 +339,24 @@ public final class Master implements ClusterMaster {
 
     @Override
     public List<NodeInfo> nodes() {
-        lock.lock();
-        try {
-            return book.nodes();
-        } finally {
-            lock.unlock();
-        }
+        return read(Book::nodes);
     }
 
     @Override
     public List<LinkInfo> links() {
-        lock.lock();
-        try {
-            return book.openLinks();
-        } finally {
-            lock.unlock();
-        }
+        return read(Book::openLinks);
     }
 
     @Override
     public MasterStats stats() {
-        List<String> hosts;
-        int nodes;
-        int open;
-        int all;
-        lock.lock();
-        try {
-            hosts = book.hosts();
-            nodes = book.nodeCount();
-            open = book.openLinkCount();
-            all = book.linkCount();
-        } finally {
-            lock.unlock();
+        record Counts(List<String> hosts, int nodes, int open, int all) {
         }
+        Counts counts = read(book -> new Counts(book.hosts(), book.nodeCount(), book.openLinkCount(),
+                book.linkCount()));
         Map<String, SortedSet<Integer>> inUse = new LinkedHashMap<>();
-        hosts.forEach(host -> inUse.put(host, ports.inUse(host)));
-        return new MasterStats(sessions.size(), nodes, open, all - open, inUse, nodesAuthenticated.get(),
-                authFailures.get(), linksBrokered.get(), protocolErrors.get(), events.dropped());
+        counts.hosts().forEach(host -> inUse.put(host, ports.inUse(host)));
+        return new MasterStats(sessions.size(), counts.nodes(), counts.open(), counts.all() - counts.open(), inUse, admission.authenticated.get(),
+                admission.failures.get(), brokering.brokered.get(), protocolErrors.get(), events.dropped());
     }
 
     @Override

@@ -14,6 +14,7 @@ import io.cpcluster.spi.Transport;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,6 +39,8 @@ final class Session {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Outbox outbox;
     private volatile NodeInfo node;
+    /** The identity the transport proved for the other end; empty until its handshake, or for plain TCP. */
+    private volatile Optional<String> identity = Optional.empty();
     private volatile long lastHeard = System.nanoTime();
     private volatile String closeReason;
 
@@ -54,6 +57,11 @@ final class Session {
 
     void node(NodeInfo node) {
         this.node = node;
+    }
+
+    /** The identity the transport proved for the node, if it proves one. */
+    Optional<String> identity() {
+        return identity;
     }
 
     /** When a frame last came from the node (System.nanoTime()). */
@@ -79,6 +87,7 @@ final class Session {
                 "no AUTH within " + authTimeout + " ms"), authTimeout);
         try {
             connection.handshake(master.config().authTimeout());
+            identity = connection.peerIdentity();
             FrameInput input = new FrameInput(connection.input());
             outbox = new Outbox("cpcluster-master-writer-" + Addresses.text(remote),
                     new FrameOutput(connection.output()), OUTBOX_CAPACITY, this::closeConnection);

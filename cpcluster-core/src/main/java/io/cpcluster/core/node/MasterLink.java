@@ -14,17 +14,14 @@ import io.cpcluster.core.wire.ControlCodec;
 import io.cpcluster.core.wire.FrameInput;
 import io.cpcluster.core.wire.FrameOutput;
 import io.cpcluster.core.wire.Outbox;
-import io.cpcluster.core.wire.Secrets;
 import io.cpcluster.spi.Transport;
 import java.io.Closeable;
-import java.io.EOFException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -165,81 +162,19 @@ final class MasterLink {
     }
 
     private void handshake(InetSocketAddress address, Transport.Connection socket) {
-        AtomicBoolean timedOut = new AtomicBoolean();
-        Future<?> deadline = scheduler.schedule(() -> {
-            timedOut.set(true);
-            closeQuietly(socket);
-        }, config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        List<String> toldTasks = tasksNow();
+        List<Control.LinkClaim> claims = events.claims();
+        Joining.Joined joined = new Joining(config, id, join, scheduler).join(address, socket, toldTasks, claims);
         try {
-            socket.handshake(config.connectTimeout());
-            FrameInput input = new FrameInput(socket.input());
-            FrameOutput output = new FrameOutput(socket.output());
-            Control.Hello hello = ControlCodec.decode(required(input, MAX_HANDSHAKE_FRAME, "HELLO"),
-                    Control.Hello.class, "from the master");
-            if (hello.version() < Control.MIN_VERSION) {
-                throw new ProtocolException("the master at " + Addresses.text(address) + " speaks protocol version "
-                        + hello.version() + ", older than this node's oldest (" + Control.MIN_VERSION
-                        + "): upgrade the master");
-            }
-            byte[] nonce = base64(hello.nonce(), "HELLO nonce");
-            List<String> toldTasks = tasksNow();
-            List<Control.LinkClaim> claims = events.claims();
-            output.write(ControlCodec.encode(new Control.Auth(Math.min(hello.version(), Control.VERSION), id.value(),
-                    config.name(), Secrets.base64(Secrets.proof(join.token(), nonce)), toldTasks,
-                    config.advertisedHost().orElse(null), claims)));
-            // A master of protocol version 1 may refuse claimed links before AUTH_OK: keep those for later.
-            List<Control> early = new ArrayList<>();
-            Control.AuthOk ok = null;
-            while (ok == null) {
-                switch (ControlCodec.decode(required(input, MAX_FROM_MASTER, "AUTH_OK"))) {
-                    case Control.AuthOk answer -> ok = answer;
-                    case Control.LinkDown down -> early.add(down);
-                    case Control.AuthFailed failed -> throw new AuthenticationException("the master at "
-                            + Addresses.text(address) + " refused this node: " + ControlCodec.quote(failed.reason()));
-                    case Control.Fault fault -> throw fault(address, fault);
-                    case Control other -> throw new ProtocolException("expected AUTH_OK from the master, got "
-                            + ControlCodec.wireType(other.getClass()));
-                }
-            }
-            NodeInfo self = info(ok.node());
-            Map<NodeId, NodeInfo> others = new LinkedHashMap<>();
-            boolean more = true;
-            while (more) {
-                Control.NodeList page = ControlCodec.decode(required(input, MAX_FROM_MASTER, "NODES"),
-                        Control.NodeList.class, "after AUTH_OK");
-                page.nodes().forEach(wire -> {
-                    NodeInfo node = info(wire);
-                    others.put(node.id(), node);
-                });
-                more = page.more();
-            }
-            deadline.cancel(false);
-            if (timedOut.get()) {
-                throw new IOException("the handshake timed out");
-            }
-            if (ok.heartbeatTimeoutMs() > 0 && ok.heartbeatTimeoutMs() < 2 * config.heartbeatInterval().toMillis()) {
-                LOG.log(Level.WARNING, "the master drops nodes silent for {0} ms, and this node beats only every {1} ms:"
-                        + " make NodeConfig.heartbeat''s interval shorter", ok.heartbeatTimeoutMs(),
-                        config.heartbeatInterval().toMillis());
-            }
             localAddress = socket.localAddress();
-            Connection connection = new Connection(address, socket, input, output);
-            events.joined(self, others);
+            Connection connection = new Connection(address, socket, joined.input(), joined.output());
+            events.joined(joined.self(), joined.others());
             install(connection, toldTasks, claims);
-            early.forEach(events::received);
-            LOG.log(Level.INFO, "node {0} joined the master at {1}", self.label(), Addresses.text(address));
-        } catch (IOException e) {
-            closeQuietly(socket);
-            throw new MasterUnavailableException(timedOut.get()
-                    ? "the master at " + Addresses.text(address) + " did not complete the handshake within "
-                            + config.connectTimeout().toMillis() + " ms"
-                    : "lost the connection to the master at " + Addresses.text(address) + " while joining: "
-                            + e.getMessage(), e);
+            joined.early().forEach(events::received);
+            LOG.log(Level.INFO, "node {0} joined the master at {1}", joined.self().label(), Addresses.text(address));
         } catch (RuntimeException e) {
             closeQuietly(socket);
             throw e;
-        } finally {
-            deadline.cancel(false);
         }
     }
 
@@ -298,35 +233,8 @@ final class MasterLink {
         }
     }
 
-    private static byte[] required(FrameInput input, int max, String what) throws IOException {
-        byte[] frame = input.readFrame(max);
-        if (frame == null) {
-            throw new EOFException("the master closed the connection instead of sending " + what);
-        }
-        return frame;
-    }
-
-    private static byte[] base64(String text, String what) {
-        try {
-            return Secrets.fromBase64(text);
-        } catch (IllegalArgumentException e) {
-            throw new ProtocolException(what + " is not base64", e);
-        }
-    }
-
-    private static ClusterException fault(InetSocketAddress address, Control.Fault fault) {
-        String message = "the master at " + Addresses.text(address) + " refused this node: "
-                + ControlCodec.quote(fault.code()) + ": " + ControlCodec.quote(fault.message());
-        return fault.code().equals(Control.Fault.PROTOCOL) || fault.code().equals(Control.Fault.UNSUPPORTED_VERSION)
-                ? new ProtocolException(message) : new ClusterException(message);
-    }
-
     static NodeInfo info(Control.WireNode wire) {
-        try {
-            return wire.toInfo();
-        } catch (IllegalArgumentException e) {
-            throw new ProtocolException("the master described a node wrongly: " + e.getMessage(), e);
-        }
+        return Joining.info(wire);
     }
 
     // ---------------------------------------------------------------- connected

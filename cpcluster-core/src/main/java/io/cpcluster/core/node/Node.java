@@ -12,8 +12,6 @@ import io.cpcluster.MasterReconnected;
 import io.cpcluster.NodeConfig;
 import io.cpcluster.NodeId;
 import io.cpcluster.NodeInfo;
-import io.cpcluster.NodeJoined;
-import io.cpcluster.NodeLeft;
 import io.cpcluster.NodeStats;
 import io.cpcluster.ProtocolException;
 import io.cpcluster.SubmitOptions;
@@ -25,17 +23,15 @@ import io.cpcluster.core.link.LinkHost;
 import io.cpcluster.core.threads.EventHub;
 import io.cpcluster.core.threads.Threads;
 import io.cpcluster.core.wire.Control;
+import io.cpcluster.core.wire.ControlCodec;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -45,7 +41,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -60,7 +55,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #background} virtual threads; events reach each listener on a thread of its own
  * ({@link EventHub}). No thread that reads the network runs application code or waits for it.
  */
-public final class Node implements ClusterNode, LinkHost, MasterLink.Events {
+public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Submitter.Cluster {
     private static final System.Logger LOG = System.getLogger("io.cpcluster.node");
     /** How long close() waits for each group of threads. */
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
@@ -76,17 +71,14 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events {
     private final ExecutorService linkReaders;
     private final Tasks tasks;
     private final ReentrantLock tasksLock = new ReentrantLock();
-    /** The nodes the master reported; written by the joining thread and the master's reader. */
-    private final ConcurrentHashMap<NodeId, NodeInfo> nodes = new ConcurrentHashMap<>();
-    /** Open links; added by the threads that open them, removed once each closes. */
-    private final ConcurrentHashMap<LinkId, Link> links = new ConcurrentHashMap<>();
+    private final Membership membership;
+    private final OpenLinks links = new OpenLinks();
     private final MasterLink master;
     private final LinkSetup setup;
     private final Submitter submitter;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder callsTimedOut = new LongAdder();
     private final LongAdder callsCancelled = new LongAdder();
-    private volatile NodeInfo self;
 
     private Node(NodeConfig config, JoinSettings join) {
         this.config = config;
@@ -97,44 +89,11 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events {
         this.background = Threads.perTask(prefix + "-background");
         this.linkReaders = Threads.readers(config.linkReaders(), prefix + "-link-reader");
         this.tasks = new Tasks(config.tasks());
+        this.membership = new Membership(id, events, this::forgetPeer);
         this.master = new MasterLink(config, id, join, tasks.names(), this, this::schedule);
-        this.setup = new LinkSetup(config, this, master, () -> self, this::describe, this::opened, background);
-        this.submitter = new Submitter(new Submitter.Cluster() {
-            @Override
-            public NodeId self() {
-                return id;
-            }
-
-            @Override
-            public List<NodeInfo> nodes() {
-                return Node.this.nodes();
-            }
-
-            @Override
-            public List<DirectLink> links() {
-                return Node.this.links();
-            }
-
-            @Override
-            public CompletableFuture<DirectLink> connect(NodeId peer) {
-                return connectAsync(peer);
-            }
-
-            @Override
-            public Duration callTimeout() {
-                return config.callTimeout();
-            }
-
-            @Override
-            public Future<?> schedule(Runnable task, long delay, TimeUnit unit) {
-                return Node.this.schedule(task, delay, unit);
-            }
-
-            @Override
-            public Executor background() {
-                return background;
-            }
-        });
+        this.setup = new LinkSetup(config, this, master, membership::self, membership::describe, this::opened,
+                background);
+        this.submitter = new Submitter(this);
     }
 
     /** Resolves the token and masters, connects, and authenticates. */
@@ -156,72 +115,34 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events {
     private void beat() {
         long now = System.nanoTime();
         master.beat(now);
-        for (Link link : links.values()) {
+        for (Link link : links.all()) {
             link.beat(now);
         }
     }
 
     // ---------------------------------------------------------------- the master's news (MasterLink.Events)
 
-    /**
-     * Takes the master's view after a (re)join. On a rejoin, nodes that came or went while this
-     * node was away from the master are announced as {@link NodeJoined} and {@link NodeLeft}.
-     */
     @Override
     public void joined(NodeInfo joinedAs, Map<NodeId, NodeInfo> others) {
         tasksLock.lock();
         try {
-            // The master saw the tasks of the AUTH; handle() may have added some since (they follow in TASKS).
-            self = new NodeInfo(joinedAs.id(), joinedAs.name(), joinedAs.host(), java.util.Set.copyOf(tasks.names()),
-                    joinedAs.joinedAt());
+            membership.joined(joinedAs, tasks.names(), others);
         } finally {
             tasksLock.unlock();
         }
-        boolean rejoin = !nodes.isEmpty();
-        for (NodeInfo known : List.copyOf(nodes.values())) {
-            if (!known.id().equals(id) && !others.containsKey(known.id())) {
-                nodes.remove(known.id());
-                submitter.forget(known.id());
-                events.publish(new NodeLeft(known, "it left while this node was away from the master"));
-            }
-        }
-        nodes.put(id, self);
-        others.values().forEach(node -> {
-            if (nodes.put(node.id(), node) == null && rejoin) {
-                events.publish(new NodeJoined(node));
-            }
-        });
     }
 
     @Override
     public void received(Control message) {
+        if (membership.news(message)) {
+            return;
+        }
         switch (message) {
-            case Control.NodeJoin m -> {
-                NodeInfo node = MasterLink.info(m.node());
-                nodes.put(node.id(), node);
-                events.publish(new NodeJoined(node));
-            }
-            case Control.NodeUpdate m -> {
-                NodeInfo node = MasterLink.info(m.node());
-                nodes.replace(node.id(), node);
-            }
-            case Control.NodeLeave m -> {
-                NodeInfo gone;
-                try {
-                    gone = nodes.remove(new NodeId(m.nodeId()));
-                } catch (IllegalArgumentException e) {
-                    throw new ProtocolException("the master named a node wrongly: " + e.getMessage(), e);
-                }
-                if (gone != null) {
-                    submitter.forget(gone.id());
-                    events.publish(new NodeLeft(gone, io.cpcluster.core.wire.ControlCodec.quote(m.reason())));
-                }
-            }
             case Control.LinkOffer m -> setup.offered(m, bindHost());
             case Control.LinkAssigned m -> setup.assigned(m);
             case Control.LinkRejected m -> setup.rejected(m);
             case Control.LinkDown m -> linkDown(m);
-            default -> throw new ProtocolException(io.cpcluster.core.wire.ControlCodec.wireType(message.getClass())
+            default -> throw new ProtocolException(ControlCodec.wireType(message.getClass())
                     + " is not a message the master sends to a joined node");
         }
     }
@@ -236,13 +157,15 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events {
 
     private void linkDown(Control.LinkDown down) {
         LinkId linkId = LinkSetup.linkId(down.linkId());
-        String reason = io.cpcluster.core.wire.ControlCodec.quote(down.reason());
-        Link link = links.get(linkId);
-        if (link != null) {
-            // The master says the peer is gone or closed it; its socket may be dead, so do not write to it.
-            link.close(reason, false);
-        }
+        String reason = ControlCodec.quote(down.reason());
+        // The master says the peer is gone or closed it; its socket may be dead, so do not write to it.
+        links.find(linkId).ifPresent(link -> link.close(reason, false));
         setup.down(linkId, reason);
+    }
+
+    /** A node left: submit forgets its link to it. */
+    private void forgetPeer(NodeId peer) {
+        submitter.forget(peer);
     }
 
     @Override
@@ -258,17 +181,14 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events {
 
     @Override
     public List<Control.LinkClaim> claims() {
-        return links.values().stream().filter(Link::isOpen).map(Link::info)
-                .map(info -> new Control.LinkClaim(info.id().value(), info.initiator().value(), info.acceptor().value(),
-                        info.host(), info.port()))
-                .toList();
+        return links.claims();
     }
 
     // ---------------------------------------------------------------- links
 
     /** A link is up on this side: register it, start reading, tell the master and the listeners. */
     private void opened(Link link) {
-        links.put(link.id(), link);
+        links.add(link);
         if (closed.get()) {
             link.close("this node is closing", true);
             return;
@@ -280,7 +200,7 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events {
 
     @Override
     public void linkClosed(Link link, String reason) {
-        if (links.remove(link.id(), link)) {
+        if (links.remove(link)) {
             master.send(new Control.LinkDown(link.id().value(), reason));
             submitter.linkClosed(link);
             events.publish(new LinkClosed(link.info(), reason));
@@ -312,11 +232,6 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events {
             return CompletableFuture.failedFuture(setup.masterUnavailable());
         }
         return setup.connect(peer);
-    }
-
-    private String describe(NodeId peer) {
-        NodeInfo known = nodes.get(peer);
-        return known != null ? known.label() : "node " + peer;
     }
 
     // ---------------------------------------------------------------- LinkHost
@@ -358,13 +273,13 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events {
 
     @Override
     public String doesNotServe(String task) {
-        return self.label() + " does not serve task '" + io.cpcluster.core.wire.ControlCodec.quote(task)
+        return self().label() + " does not serve task '" + ControlCodec.quote(task)
                 + "'; it serves " + tasks.names();
     }
 
     @Override
     public String closingMessage() {
-        return self.label() + " is closing and takes no new calls";
+        return self().label() + " is closing and takes no new calls";
     }
 
     @Override
@@ -385,10 +300,7 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events {
         tasksLock.lock();
         try {
             List<String> served = tasks.put(binding);
-            NodeInfo current = self;
-            self = new NodeInfo(current.id(), current.name(), current.host(), java.util.Set.copyOf(served),
-                    current.joinedAt());
-            nodes.replace(id, self);
+            membership.tasks(served);
             master.tasks(served);
         } finally {
             tasksLock.unlock();
@@ -413,26 +325,33 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events {
 
     @Override
     public NodeInfo self() {
-        return self;
+        return membership.self();
+    }
+
+    @Override
+    public NodeId selfId() {
+        return id;
+    }
+
+    @Override
+    public Duration callTimeout() {
+        return config.callTimeout();
     }
 
     @Override
     public List<NodeInfo> nodes() {
-        return nodes.values().stream()
-                .sorted(Comparator.comparing(NodeInfo::joinedAt).thenComparing(node -> node.id().value())).toList();
+        return membership.nodes();
     }
 
     @Override
     public List<DirectLink> links() {
-        return links.values().stream().filter(Link::isOpen)
-                .sorted(Comparator.comparing((Link link) -> link.info().openedAt())).map(DirectLink.class::cast)
-                .toList();
+        return links.open();
     }
 
     @Override
     public Optional<DirectLink> link(LinkId id) {
         Objects.requireNonNull(id, "id");
-        return Optional.ofNullable(links.get(id)).filter(Link::isOpen).map(DirectLink.class::cast);
+        return links.find(id).map(DirectLink.class::cast);
     }
 
     @Override
@@ -441,7 +360,7 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events {
         int waiting = 0;
         int running = 0;
         int open = 0;
-        for (Link link : links.values()) {
+        for (Link link : links.all()) {
             if (link.isOpen()) {
                 open++;
             }
@@ -464,51 +383,11 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events {
             return;
         }
         setup.close();
-        awaitCallsInFlight();
-        closeLinks();
+        links.awaitCallsInFlight(config.closeTimeout());
+        links.closeAll("its node is leaving the cluster", background, LINKS_CLOSE_TIMEOUT);
         master.close(CLOSE_TIMEOUT);
         shutdown();
-        LOG.log(Level.INFO, "node {0} closed", self != null ? self.label() : config.name());
-    }
-
-    /**
-     * Lets the calls in flight on this node's links, both ways, finish: at most
-     * {@link NodeConfig#closeTimeout()}. New calls from peers are already refused.
-     */
-    private void awaitCallsInFlight() {
-        long deadline = System.nanoTime() + config.closeTimeout().toNanos();
-        while (System.nanoTime() < deadline
-                && links.values().stream().anyMatch(link -> link.callsInFlight() > 0 || link.peerCallsRunning() > 0)) {
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
-            if (Thread.currentThread().isInterrupted()) {
-                return;
-            }
-        }
-    }
-
-    /** Closes every link at once, each telling its peer, and waits a bounded time for them. */
-    private void closeLinks() {
-        List<Link> open = List.copyOf(links.values());
-        CountDownLatch done = new CountDownLatch(open.size());
-        for (Link link : open) {
-            Runnable closing = () -> {
-                try {
-                    link.close("its node is leaving the cluster", true);
-                } finally {
-                    done.countDown();
-                }
-            };
-            try {
-                background.execute(closing);
-            } catch (RejectedExecutionException e) {
-                closing.run();
-            }
-        }
-        try {
-            done.await(LINKS_CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        LOG.log(Level.INFO, "node {0} closed", self() != null ? self().label() : config.name());
     }
 
     /**
@@ -536,7 +415,7 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events {
 
     @Override
     public String toString() {
-        NodeInfo current = self;
+        NodeInfo current = self();
         return "ClusterNode[" + (current != null ? current.label() : config.name()) + "]";
     }
 }

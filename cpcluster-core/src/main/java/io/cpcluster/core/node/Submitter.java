@@ -39,13 +39,13 @@ import java.util.stream.Collectors;
 final class Submitter {
     /** What a submit needs of its node. */
     interface Cluster {
-        NodeId self();
+        NodeId selfId();
 
         List<NodeInfo> nodes();
 
         List<DirectLink> links();
 
-        CompletableFuture<DirectLink> connect(NodeId peer);
+        CompletableFuture<DirectLink> connectAsync(NodeId peer);
 
         Duration callTimeout();
 
@@ -199,7 +199,7 @@ final class Submitter {
     /** The serving node with the least outstanding work, not yet tried; null when none is left. */
     private NodeInfo pick(String task, Set<NodeId> tried) {
         List<NodeInfo> candidates = cluster.nodes().stream()
-                .filter(n -> n.serves(task) && !n.id().equals(cluster.self()) && !tried.contains(n.id()))
+                .filter(n -> n.serves(task) && !n.id().equals(cluster.selfId()) && !tried.contains(n.id()))
                 .sorted(Comparator.comparing(n -> n.id().value()))
                 .toList();
         if (candidates.isEmpty()) {
@@ -223,7 +223,7 @@ final class Submitter {
     }
 
     private NoSuchNodeException noServer(String task) {
-        String served = cluster.nodes().stream().filter(n -> !n.id().equals(cluster.self()))
+        String served = cluster.nodes().stream().filter(n -> !n.id().equals(cluster.selfId()))
                 .map(n -> n.label() + " serves " + n.tasks()).collect(Collectors.joining("; "));
         return new NoSuchNodeException("no other node serves task '" + task + "'"
                 + (served.isEmpty() ? ": no other node is connected" : " (" + served + ")")
@@ -247,7 +247,7 @@ final class Submitter {
             if (existing != null) {
                 fresh.complete(existing);
             } else {
-                cluster.connect(peer).whenComplete((link, error) -> {
+                cluster.connectAsync(peer).whenComplete((link, error) -> {
                     if (error != null) {
                         links.remove(peer, fresh);
                         fresh.completeExceptionally(error);

@@ -1,0 +1,174 @@
+package io.cpcluster.core.master;
+
+import io.cpcluster.LinkId;
+import io.cpcluster.MasterConfig;
+import io.cpcluster.NodeConfig;
+import io.cpcluster.NodeId;
+import io.cpcluster.NodeInfo;
+import io.cpcluster.ProtocolException;
+import io.cpcluster.TaskBinding;
+import io.cpcluster.core.wire.Addresses;
+import io.cpcluster.core.wire.Control;
+import io.cpcluster.core.wire.ControlCodec;
+import io.cpcluster.core.wire.Secrets;
+import io.cpcluster.spi.PortAllocator;
+import io.cpcluster.spi.TokenStore;
+import java.lang.System.Logger.Level;
+import java.net.InetAddress;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Lets nodes in: checks an {@code AUTH} (its version, its fields, the proof against the token
+ * store, the transport identity of a node id already joined), reserves the ports of the links a
+ * rejoining node reports, and registers the node in the book. Runs on the session's thread.
+ */
+final class Admission {
+    private static final System.Logger LOG = System.getLogger("io.cpcluster.master");
+
+    private final Ledger ledger;
+    private final TokenStore tokens;
+    private final PortAllocator ports;
+    private final AuthThrottle throttle;
+    final AtomicLong authenticated = new AtomicLong();
+    final AtomicLong failures = new AtomicLong();
+
+    Admission(MasterConfig config, Ledger ledger, TokenStore tokens, PortAllocator ports) {
+        this.ledger = ledger;
+        this.tokens = tokens;
+        this.ports = ports;
+        this.throttle = new AuthThrottle(config.authFailureDelay());
+    }
+
+    /**
+     * Checks a node's AUTH and registers it.
+     *
+     * @return true if the node is registered; false if the session is being closed
+     * @throws ProtocolException if the AUTH is malformed
+     */
+    boolean authenticate(Session session, Control.Auth auth, byte[] nonce) {
+        if (auth.version() < Control.MIN_VERSION || auth.version() > Control.VERSION) {
+            session.sendAndClose(new Control.Fault(Control.Fault.UNSUPPORTED_VERSION, "this master speaks protocol"
+                    + " versions " + Control.MIN_VERSION + " to " + Control.VERSION + ", the node asked for "
+                    + auth.version() + ": run the same CPCluster version on both"), "unsupported protocol version");
+            return false;
+        }
+        byte[] proof;
+        NodeId id;
+        Set<String> tasks = new HashSet<>();
+        List<Book.Claim> claims;
+        try {
+            proof = Secrets.fromBase64(auth.proof());
+            id = new NodeId(auth.nodeId());
+            NodeConfig.checkName(auth.name());
+            auth.tasks().forEach(task -> tasks.add(TaskBinding.checkTaskName(task)));
+            checkHost(auth.advertisedHost());
+            claims = claims(id, auth.links());
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException("malformed AUTH: " + e.getMessage(), e);
+        }
+        if (!tokens.verify(nonce, proof)) {
+            failures.incrementAndGet();
+            InetAddress from = session.remote().getAddress();
+            LOG.log(Level.WARNING, "refused a node named ''{0}'' from {1}: its token proof is wrong",
+                    ControlCodec.quote(auth.name()), Addresses.text(session.remote()));
+            session.pause(throttle.failed(from));
+            session.sendAndClose(new Control.AuthFailed("the master refused this node's token proof: the node does"
+                    + " not hold the master's token. Give it the join.json the master wrote, or set"
+                    + " CPCLUSTER_TOKEN to the master's token"), "authentication failed");
+            return false;
+        }
+        throttle.succeeded(session.remote().getAddress());
+        String host = auth.advertisedHost() != null ? auth.advertisedHost()
+                : session.remote().getAddress().getHostAddress();
+        // Milliseconds, as the wire carries them, so that every node sees the same NodeInfo.
+        NodeInfo node = new NodeInfo(id, auth.name(), host, tasks, Instant.now().truncatedTo(ChronoUnit.MILLIS));
+        Set<Book.Claim> reserved = reserve(id, claims);
+        String[] refused = new String[1];
+        ledger.change(book -> {
+            refused[0] = ledger.closing() ? "the master is closing" : identityRefusal(book.session(id), session);
+            if (refused[0] != null) {
+                Outcome outcome = new Outcome();
+                reserved.forEach(claim -> outcome.release(claim.host(), claim.port()));
+                return outcome;
+            }
+            return book.join(session, node, claims, reserved);
+        });
+        if (refused[0] != null) {
+            if (ledger.closing()) {
+                session.close(refused[0]);
+            } else {
+                LOG.log(Level.WARNING, "refused {0} from {1}: {2}", node.label(), Addresses.text(session.remote()),
+                        refused[0]);
+                session.sendAndClose(new Control.AuthFailed(refused[0]), refused[0]);
+            }
+            return false;
+        }
+        authenticated.incrementAndGet();
+        LOG.log(Level.INFO, "node {0} joined from {1}{2}, serving {3}{4}", node.label(),
+                Addresses.text(session.remote()), session.identity().map(identity -> " as " + identity).orElse(""),
+                node.tasks(), claims.isEmpty() ? "" : ", reporting " + claims.size() + " open link(s)");
+        return true;
+    }
+
+    /**
+     * A node id is bound to the transport identity it joined with: a new connection may take it
+     * over only with the same identity (a transport that proves none, like plain TCP, binds nothing).
+     *
+     * @return why the new session may not have the id, or null when it may
+     */
+    private static String identityRefusal(Session holder, Session claimant) {
+        if (holder == null) {
+            return null;
+        }
+        Optional<String> held = holder.identity();
+        if (held.isEmpty() || held.equals(claimant.identity())) {
+            return null;
+        }
+        return "node id " + holder.node().id() + " is held by a connection with another transport identity: a node"
+                + " keeps the identity (key) it joined with";
+    }
+
+    /** Reserves, outside the lock, the ports of the claims the book will need them for. */
+    private Set<Book.Claim> reserve(NodeId node, List<Book.Claim> claims) {
+        if (claims.isEmpty()) {
+            return Set.of();
+        }
+        List<Book.Claim> wanted = ledger.read(book -> book.toReserve(node, claims));
+        Set<Book.Claim> reserved = new HashSet<>();
+        for (Book.Claim claim : wanted) {
+            if (ports.reserve(claim.host(), claim.port())) {
+                reserved.add(claim);
+            }
+        }
+        return reserved;
+    }
+
+    private static List<Book.Claim> claims(NodeId node, List<Control.LinkClaim> reported) {
+        List<Book.Claim> claims = new ArrayList<>();
+        for (Control.LinkClaim claim : reported) {
+            Book.Claim checked = new Book.Claim(new LinkId(claim.linkId()), new NodeId(claim.initiator()),
+                    new NodeId(claim.acceptor()), claim.host(), claim.port());
+            checkHost(checked.host());
+            if (!checked.initiator().equals(node) && !checked.acceptor().equals(node)) {
+                throw new IllegalArgumentException("a reported link " + checked.id() + " has this node at neither end");
+            }
+            claims.add(checked);
+        }
+        return claims;
+    }
+
+    /** An advertised host is optional; when present it is a plain host name or address. */
+    private static void checkHost(String host) {
+        if (host != null && (host.isEmpty() || host.length() > 255
+                || host.chars().anyMatch(c -> c <= ' ' || c == 0x7f || c == '/'))) {
+            throw new IllegalArgumentException("advertisedHost is not a host name or address");
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package io.cpcluster.core.node;
+
+import io.cpcluster.AuthenticationException;
+import io.cpcluster.ClusterException;
+import io.cpcluster.MasterUnavailableException;
+import io.cpcluster.NodeConfig;
+import io.cpcluster.NodeId;
+import io.cpcluster.NodeInfo;
+import io.cpcluster.ProtocolException;
+import io.cpcluster.core.wire.Addresses;
+import io.cpcluster.core.wire.Control;
+import io.cpcluster.core.wire.ControlCodec;
+import io.cpcluster.core.wire.FrameInput;
+import io.cpcluster.core.wire.FrameOutput;
+import io.cpcluster.core.wire.Secrets;
+import io.cpcluster.spi.Transport;
+import java.io.EOFException;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A node's handshake with a master (PROTOCOL.md §3 and §4): the transport's own handshake,
+ * HELLO, AUTH with the proof, AUTH_OK, and the node list, all within
+ * {@link NodeConfig#connectTimeout()}. Runs on the thread that joins, before the connection has a
+ * reader or a writer of its own.
+ */
+final class Joining {
+    private static final System.Logger LOG = System.getLogger("io.cpcluster.node");
+
+    private final NodeConfig config;
+    private final NodeId id;
+    private final JoinSettings join;
+    private final MasterLink.Scheduler scheduler;
+
+    Joining(NodeConfig config, NodeId id, JoinSettings join, MasterLink.Scheduler scheduler) {
+        this.config = config;
+        this.id = id;
+        this.join = join;
+        this.scheduler = scheduler;
+    }
+
+    /**
+     * What the handshake got: how the master sees this node, the other nodes, anything the master
+     * said before AUTH_OK that must be handled once joined, and the connection's streams.
+     */
+    record Joined(NodeInfo self, Map<NodeId, NodeInfo> others, List<Control> early, FrameInput input,
+                  FrameOutput output) {
+    }
+
+    /**
+     * Runs the handshake on a new connection; closes the connection when it fails.
+     *
+     * @param tasks the tasks to tell the master
+     * @param claims the links to report (empty on a first join)
+     * @throws MasterUnavailableException if the connection fails or the master does not finish in time
+     * @throws AuthenticationException if the master refuses the token
+     * @throws ProtocolException if the master breaks the protocol
+     */
+    Joined join(InetSocketAddress address, Transport.Connection socket, List<String> tasks,
+                List<Control.LinkClaim> claims) {
+        AtomicBoolean timedOut = new AtomicBoolean();
+        Future<?> deadline = scheduler.schedule(() -> {
+            timedOut.set(true);
+            MasterLink.closeQuietly(socket);
+        }, config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            socket.handshake(config.connectTimeout());
+            FrameInput input = new FrameInput(socket.input());
+            FrameOutput output = new FrameOutput(socket.output());
+            Control.Hello hello = ControlCodec.decode(required(input, MasterLink.MAX_HANDSHAKE_FRAME, "HELLO"),
+                    Control.Hello.class, "from the master");
+            if (hello.version() < Control.MIN_VERSION) {
+                throw new ProtocolException("the master at " + Addresses.text(address) + " speaks protocol version "
+                        + hello.version() + ", older than this node's oldest (" + Control.MIN_VERSION
+                        + "): upgrade the master");
+            }
+            byte[] nonce = base64(hello.nonce(), "HELLO nonce");
+            output.write(ControlCodec.encode(new Control.Auth(Math.min(hello.version(), Control.VERSION), id.value(),
+                    config.name(), Secrets.base64(Secrets.proof(join.token(), nonce)), tasks,
+                    config.advertisedHost().orElse(null), claims)));
+            // A master of protocol version 1 may refuse claimed links before AUTH_OK: keep those for later.
+            List<Control> early = new ArrayList<>();
+            Control.AuthOk ok = null;
+            while (ok == null) {
+                switch (ControlCodec.decode(required(input, MasterLink.MAX_FROM_MASTER, "AUTH_OK"))) {
+                    case Control.AuthOk answer -> ok = answer;
+                    case Control.LinkDown down -> early.add(down);
+                    case Control.AuthFailed failed -> throw new AuthenticationException("the master at "
+                            + Addresses.text(address) + " refused this node: " + ControlCodec.quote(failed.reason()));
+                    case Control.Fault fault -> throw fault(address, fault);
+                    case Control other -> throw new ProtocolException("expected AUTH_OK from the master, got "
+                            + ControlCodec.wireType(other.getClass()));
+                }
+            }
+            NodeInfo self = info(ok.node());
+            Map<NodeId, NodeInfo> others = new LinkedHashMap<>();
+            boolean more = true;
+            while (more) {
+                Control.NodeList page = ControlCodec.decode(required(input, MasterLink.MAX_FROM_MASTER, "NODES"),
+                        Control.NodeList.class, "after AUTH_OK");
+                page.nodes().forEach(wire -> {
+                    NodeInfo node = info(wire);
+                    others.put(node.id(), node);
+                });
+                more = page.more();
+            }
+            deadline.cancel(false);
+            if (timedOut.get()) {
+                throw new IOException("the handshake timed out");
+            }
+            if (ok.heartbeatTimeoutMs() > 0 && ok.heartbeatTimeoutMs() < 2 * config.heartbeatInterval().toMillis()) {
+                LOG.log(Level.WARNING, "the master drops nodes silent for {0} ms, and this node beats only every {1} ms:"
+                        + " make NodeConfig.heartbeat''s interval shorter", ok.heartbeatTimeoutMs(),
+                        config.heartbeatInterval().toMillis());
+            }
+            return new Joined(self, others, early, input, output);
+        } catch (IOException e) {
+            MasterLink.closeQuietly(socket);
+            throw new MasterUnavailableException(timedOut.get()
+                    ? "the master at " + Addresses.text(address) + " did not complete the handshake within "
+                            + config.connectTimeout().toMillis() + " ms"
+                    : "lost the connection to the master at " + Addresses.text(address) + " while joining: "
+                            + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            MasterLink.closeQuietly(socket);
+            throw e;
+        } finally {
+            deadline.cancel(false);
+        }
+    }
+
+    private static byte[] required(FrameInput input, int max, String what) throws IOException {
+        byte[] frame = input.readFrame(max);
+        if (frame == null) {
+            throw new EOFException("the master closed the connection instead of sending " + what);
+        }
+        return frame;
+    }
+
+    private static byte[] base64(String text, String what) {
+        try {
+            return Secrets.fromBase64(text);
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException(what + " is not base64", e);
+        }
+    }
+
+    private static ClusterException fault(InetSocketAddress address, Control.Fault fault) {
+        String message = "the master at " + Addresses.text(address) + " refused this node: "
+                + ControlCodec.quote(fault.code()) + ": " + ControlCodec.quote(fault.message());
+        return fault.code().equals(Control.Fault.PROTOCOL) || fault.code().equals(Control.Fault.UNSUPPORTED_VERSION)
+                ? new ProtocolException(message) : new ClusterException(message);
+    }
+
+    /** A node as the master described it. */
+    static NodeInfo info(Control.WireNode wire) {
+        try {
+            return wire.toInfo();
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException("the master described a node wrongly: " + e.getMessage(), e);
+        }
+    }
+}
