@@ -223,9 +223,15 @@ class ProcessFailuresTest {
      */
     @Test
     void aFloodOfCallsAgainstASleepingHandlerStaysWithinItsBoundsAndEveryCallEnds() throws Exception {
-        ClusterMaster master = master(TestPorts.range(4));
-        ClusterNode a = closing.later(ClusterNode.start(node("a").join(master.joinInfo()).maxCallsInFlight(512).build()));
-        JvmProcess sleeper = process(master, "sleeper");
+        // Default heartbeats here: four threads spinning on two cores can hold the master's and the
+        // nodes' virtual threads back for over a second, which this test's point is not.
+        ClusterMaster master = closing.later(ClusterMaster.start(MasterConfig.builder().port(0)
+                .portRange(TestPorts.range(4)).build()));
+        ClusterNode a = closing.later(ClusterNode.start(NodeConfig.builder().name("a").join(master.joinInfo())
+                .maxCallsInFlight(512).build()));
+        JvmProcess sleeper = closing.later(JvmProcess.main(NodeProcess.class,
+                Map.of("CPCLUSTER_TOKEN", master.joinInfo().token()),
+                "master=127.0.0.1:" + master.address().getPort(), "name=sleeper"));
         DirectLink link = a.connect(NodeId.of(sleeper.awaitLine("READY ", WAIT)));
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         System.gc();

@@ -311,7 +311,9 @@ public final class Master implements ClusterMaster {
     /** A connection ended: if it was a node, it leaves, its links close and their ports come back. */
     void sessionEnded(Session session, String reason) {
         sessions.remove(session);
-        if (session.node() == null) {
+        // A closing master tells no one that a node left: it is closing every connection, and a
+        // node still connected must not hear that its peers left and close links that outlive us.
+        if (session.node() == null || closed) {
             return;
         }
         boolean[] left = new boolean[1];

@@ -11,6 +11,9 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -18,50 +21,56 @@ import org.junit.jupiter.api.Test;
 
 /** The bytes on the wire, as docs/PROTOCOL.md describes them. */
 class WireFormatTest {
-    private static final Control.WireNode NODE = new Control.WireNode("n1", "worker", "127.0.0.1",
-            List.of("a", "b"), 1_700_000_000_000L);
+    private static final Path PROTOCOL = Path.of("..", "docs", "PROTOCOL.md");
 
-    /** One example of every control message. */
-    private static final List<Control> EVERY_MESSAGE = List.of(
-            new Control.Hello(1, "bm9uY2U="),
-            new Control.Auth(1, "n1", "worker", "cHJvb2Y=", List.of("a"), "10.0.0.5",
-                    List.of(new Control.LinkClaim("l1", "n1", "n2", "127.0.0.1", 55001))),
-            new Control.AuthOk(1, NODE, 5000),
-            new Control.Ping(1_700_000_000_000L),
-            new Control.Pong(1_700_000_000_000L),
-            new Control.AuthFailed("wrong proof"),
-            new Control.NodeList(List.of(NODE), false),
-            new Control.NodeJoin(NODE),
-            new Control.NodeUpdate(NODE),
-            new Control.NodeLeave("n1", "closed"),
-            new Control.Tasks(List.of("a", "b")),
-            new Control.LinkRequest(7, "n2"),
-            new Control.LinkOffer("l1", NODE, 55001, "ticket", 10_000),
-            new Control.LinkReady("l1", 55001),
-            new Control.LinkBindFailed("l1", 55001, "Address already in use"),
-            new Control.LinkAssigned(7, "l1", NODE, "127.0.0.1", 55001, "ticket", 0),
-            new Control.LinkRejected(7, "NO_SUCH_NODE", "no node n2"),
-            new Control.LinkUp("l1"),
-            new Control.LinkDown("l1", "closed by a"),
-            new Control.Bye("leaving"),
-            new Control.Fault("PROTOCOL", "bad frame"),
-            new Control.LinkHello(1, "l1", "bm9uY2U=", 16 << 20),
-            new Control.LinkAuth(1, "l1", "n1", "cHJvb2Y=", 16 << 20),
-            new Control.LinkAccepted("l1"),
-            new Control.LinkDenied("WRONG_PROOF", "wrong ticket proof"));
+    /** The lines of the block between {@code <!-- name:begin -->} and {@code <!-- name:end -->}, fences dropped. */
+    private static List<String> block(String name) throws Exception {
+        String text = Files.readString(PROTOCOL, StandardCharsets.UTF_8);
+        int from = text.indexOf("<!-- " + name + ":begin -->");
+        int to = text.indexOf("<!-- " + name + ":end -->");
+        assertTrue(from >= 0 && to > from, "docs/PROTOCOL.md has a block " + name);
+        return text.substring(from, to).lines().skip(1).filter(line -> !line.startsWith("```") && !line.isBlank())
+                .toList();
+    }
 
     @Test
-    void everyControlMessageRoundTripsAndCarriesItsType() {
+    void everyControlMessageInTheProtocolDocumentIsExactlyWhatTheCodecWrites() throws Exception {
         Set<Class<?>> covered = new HashSet<>();
-        for (Control message : EVERY_MESSAGE) {
-            byte[] bytes = ControlCodec.encode(message);
-            String json = new String(bytes, StandardCharsets.UTF_8);
-            assertTrue(json.contains("\"type\":\"" + ControlCodec.wireType(message.getClass()) + "\""), json);
-            assertEquals(message, ControlCodec.decode(bytes));
+        for (String line : block("examples")) {
+            Control message = ControlCodec.decode(line.getBytes(StandardCharsets.UTF_8));
+            assertEquals(line, new String(ControlCodec.encode(message), StandardCharsets.UTF_8),
+                    "docs/PROTOCOL.md shows what the codec writes");
+            assertEquals(message, ControlCodec.decode(ControlCodec.encode(message)));
             covered.add(message.getClass());
         }
-        assertEquals(ControlCodec.TYPES.keySet(), covered, "every message type has an example here");
+        assertEquals(ControlCodec.TYPES.keySet(), covered, "docs/PROTOCOL.md has an example of every message type");
         assertEquals(Set.of(Control.class.getPermittedSubclasses()), covered, "every message type has a wire name");
+    }
+
+    @Test
+    void everyLinkFrameInTheProtocolDocumentIsExactlyWhatALinkWrites() throws Exception {
+        List<String> frames = block("link-frames");
+        assertEquals(5, frames.size());
+        assertEquals(hex(frames.get(0)), frame(LinkFrame.header(LinkFrame.CALL, 0, 7, LinkFrame.taskName("echo")),
+                Payloads.encode("hi").bytes()));
+        assertEquals(hex(frames.get(1)), frame(LinkFrame.header(LinkFrame.RESULT, 0, 7, Bytes.EMPTY),
+                Payloads.encode("hi").bytes()));
+        assertEquals(hex(frames.get(2)), frame(LinkFrame.header(LinkFrame.MESSAGE, LinkFrame.FLAG_RAW, 0, Bytes.EMPTY),
+                new byte[] {1, 2, 3}));
+        assertEquals(hex(frames.get(3)), frame(LinkFrame.header(LinkFrame.PING, 0, 0, Bytes.EMPTY), Bytes.EMPTY));
+        assertEquals(hex(frames.get(4)), frame(LinkFrame.header(LinkFrame.CANCEL, 0, 7, Bytes.EMPTY), Bytes.EMPTY));
+    }
+
+    /** The hex bytes after the line's last colon. */
+    private static String hex(String line) {
+        return line.substring(line.lastIndexOf(':') + 1).strip();
+    }
+
+    /** A frame as FrameOutput writes it, in hex. */
+    private static String frame(byte[] header, byte[] payload) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        new FrameOutput(bytes).write(header, header.length, payload, 0, payload.length);
+        return HexFormat.ofDelimiter(" ").formatHex(bytes.toByteArray());
     }
 
     @Test
