@@ -22,9 +22,11 @@ import java.util.function.Consumer;
  * thread-safe.
  *
  * <p><b>Threads.</b> The thread that reads the link only reads: it never runs application code.
- * Message consumers and dependent actions of the futures {@link #call} returns (those added with
- * the non-{@code Async} methods while the call is in flight) run on the link's <em>lane</em>, a
- * virtual thread that runs them one at a time, in order. A consumer or action that blocks holds up
+ * Message consumers and what depends on the futures {@link #call} returns (actions added with
+ * {@code thenApply}, {@code whenComplete} and the like while the call is in flight, and
+ * combinations such as {@code allOf}) run on the link's <em>lane</em>, a virtual thread that runs
+ * them one at a time, in order. A thread waiting in {@code join} or {@code get} is woken by the
+ * reader directly. A consumer or action that blocks holds up
  * the lane, not the link: answers and keep-alives are still read. When the application falls far
  * behind (messages pile up unconsumed, or the peer's calls fill {@link NodeConfig#maxCallsInFlight()}),
  * the link stops reading, which holds the peer back through TCP; the link's liveness is judged by

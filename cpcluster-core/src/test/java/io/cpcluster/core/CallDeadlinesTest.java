@@ -160,18 +160,32 @@ class CallDeadlinesTest {
                 Thread.currentThread().getName()));
         CompletableFuture<String> submitted = client.submit("quick", 9, Integer.class)
                 .thenApply(x -> Thread.currentThread().getName());
+        // Combinators that the future cannot see coming: they still run off the reader.
+        CompletableFuture<String> all = CompletableFuture.allOf(call).thenApply(x -> Thread.currentThread().getName());
+        CompletableFuture<String> any = CompletableFuture.anyOf(call).thenApply(x -> Thread.currentThread().getName());
+        CompletableFuture<String> combined = new CompletableFuture<Integer>().completeAsync(() -> 1)
+                .thenCombine(call, (x, y) -> Thread.currentThread().getName());
+        // A call that times out: what waits on it does not run on the timer.
+        DirectLink another = cluster.node("another").connect(server.self().id());
+        CompletableFuture<String> timedOut = another.call("hang", 10, Integer.class,
+                CallOptions.timeout(Duration.ofMillis(100))).handle((x, e) -> Thread.currentThread().getName());
         CompletableFuture<String> refused = client.connectAsync(client.self().id())
                 .handle((x, e) -> Thread.currentThread().getName());
         ClusterNode third = cluster.node("third");
         CompletableFuture<String> connected = third.connectAsync(server.self().id())
                 .thenApply(x -> Thread.currentThread().getName());
         assertFalse(call.isDone());
+        await().atMost(WAIT).until(timedOut::isDone);
         never.countDown();
         threads.add(applied.join());
         completed.join();
         threads.add(composed.join());
         threads.add(submitted.join());
         threads.add(refused.join());
+        threads.add(timedOut.join());
+        threads.add(all.join());
+        threads.add(any.join());
+        threads.add(combined.join());
         threads.add(connected.join());
         assertTrue(threads.stream().noneMatch(name -> name.contains("-link-reader-") || name.endsWith("-master")
                 || name.contains("-timer")), threads.toString());

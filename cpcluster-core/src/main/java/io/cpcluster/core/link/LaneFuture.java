@@ -2,19 +2,31 @@ package io.cpcluster.core.link;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * A future that keeps application code off the thread that completes it. That thread may be a
- * link's reader or a timer, which must never run what an application attached: dependent actions
- * added with the non-{@code Async} methods while the future is incomplete run on the link's lane
- * instead (the contract of {@link CompletableFuture} allows any thread). Actions added once it is
- * complete run at once on the caller's thread, as usual. Threads that wait in {@code get} or
- * {@code join} are woken directly by the completing thread, with no hand-off.
+ * A future that keeps application code off the threads that complete it. The library completes
+ * it from a link's reader, a timer or a closing thread, none of which may run what an application
+ * attached, so it completes through {@link #completeHere} and {@link #failHere}: on the calling
+ * thread only when nothing depends on the future, on the link's lane otherwise. Dependent actions
+ * added with the non-{@code Async} methods while the future is incomplete go to the lane as well
+ * (the contract of {@link CompletableFuture} allows any thread); added once it is complete, they
+ * run at once on the caller's thread, as usual.
+ *
+ * <p>A thread waiting in {@link #join} or {@link #get} does not count as a dependent: it parks on a
+ * slot of this future's own rather than on a completion of the JDK's, and the completing thread
+ * wakes it directly, so a plain {@code call(...).join()} costs no hand-off through the lane.
+ * (A second thread waiting at the same time waits the JDK's way, and its wake-up goes through the
+ * lane.)
  *
  * <p>Completing it in any way runs {@link #completed()} once, on the completing thread: calls use
  * it to free their slot at once.
@@ -22,21 +34,52 @@ import java.util.function.Function;
  * @param <T> the result type
  */
 class LaneFuture<T> extends CompletableFuture<T> {
+    private static final AtomicReferenceFieldUpdater<LaneFuture<?>, Thread> WAITER = waiterUpdater();
+
     private final Executor lane;
+    /** The one thread waiting in join or get through this future's own slot, if any. */
+    private volatile Thread waiter;
 
     LaneFuture(Executor lane) {
         this.lane = lane;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static AtomicReferenceFieldUpdater<LaneFuture<?>, Thread> waiterUpdater() {
+        return (AtomicReferenceFieldUpdater) AtomicReferenceFieldUpdater.newUpdater(LaneFuture.class, Thread.class,
+                "waiter");
     }
 
     /** Runs once, right after the future completed in any way. Does nothing by default. */
     void completed() {
     }
 
+    /**
+     * Completes with a value, on this thread if nothing depends on the future (a thread waiting in
+     * join is woken directly), else on the lane, where the dependents then run.
+     */
+    final void completeHere(T value) {
+        if (getNumberOfDependents() == 0) {
+            complete(value);
+        } else {
+            lane.execute(() -> complete(value));
+        }
+    }
+
+    /** Fails, as {@link #completeHere} completes. */
+    final void failHere(Throwable error) {
+        if (getNumberOfDependents() == 0) {
+            completeExceptionally(error);
+        } else {
+            lane.execute(() -> completeExceptionally(error));
+        }
+    }
+
     @Override
     public boolean complete(T value) {
         boolean won = super.complete(value);
         if (won) {
-            completed();
+            done();
         }
         return won;
     }
@@ -45,7 +88,7 @@ class LaneFuture<T> extends CompletableFuture<T> {
     public boolean completeExceptionally(Throwable error) {
         boolean won = super.completeExceptionally(error);
         if (won) {
-            completed();
+            done();
         }
         return won;
     }
@@ -54,9 +97,73 @@ class LaneFuture<T> extends CompletableFuture<T> {
     public boolean cancel(boolean mayInterruptIfRunning) {
         boolean won = super.cancel(mayInterruptIfRunning);
         if (won) {
-            completed();
+            done();
         }
         return won;
+    }
+
+    private void done() {
+        completed();
+        Thread waiting = waiter;
+        if (waiting != null) {
+            LockSupport.unpark(waiting);
+        }
+    }
+
+    // ---------------------------------------------------------------- waiting without a dependent
+
+    @Override
+    public T join() {
+        if (!isDone() && WAITER.compareAndSet(this, null, Thread.currentThread())) {
+            try {
+                while (!isDone()) {
+                    LockSupport.park(this);
+                }
+            } finally {
+                waiter = null;
+            }
+        }
+        return super.join();
+    }
+
+    @Override
+    public T get() throws InterruptedException, ExecutionException {
+        if (!isDone() && WAITER.compareAndSet(this, null, Thread.currentThread())) {
+            try {
+                while (!isDone()) {
+                    LockSupport.park(this);
+                    if (Thread.interrupted()) {
+                        throw new InterruptedException();
+                    }
+                }
+            } finally {
+                waiter = null;
+            }
+        }
+        return super.get();
+    }
+
+    @Override
+    public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        if (!isDone() && WAITER.compareAndSet(this, null, Thread.currentThread())) {
+            try {
+                while (!isDone()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new TimeoutException();
+                    }
+                    LockSupport.parkNanos(this, left);
+                    if (Thread.interrupted()) {
+                        throw new InterruptedException();
+                    }
+                }
+            } finally {
+                waiter = null;
+            }
+            return super.get();
+        }
+        return super.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
     @Override

@@ -176,7 +176,7 @@ final class OutgoingCalls {
         long correlation = correlations.incrementAndGet();
         Call<O> call = new Call<>(this, task, type, correlation, timeoutMillis,
                 link.callHeader(input.flags(), correlation, name), input);
-        call.deadline = link.host().schedule(() -> call.completeExceptionally(new CallTimeoutException("task '" + task
+        call.deadline = link.host().schedule(() -> call.failHere(new CallTimeoutException("task '" + task
                 + "' on " + link.describe() + " got no answer within " + timeoutMillis + " ms (CallOptions.timeout, or"
                 + " NodeConfig.callTimeout); the peer was asked to cancel it, so it may or may not have run")),
                 timeoutMillis, TimeUnit.MILLISECONDS);
@@ -204,7 +204,7 @@ final class OutgoingCalls {
             // It ended (timed out, cancelled), or the link closed, between taking its slot and
             // now: send nothing. A close that already swept the map missed this call: fail it here.
             if (sent.remove(call.correlation) != null) {
-                call.completeExceptionally(link.closedException(call.task));
+                call.failHere(link.closedException(call.task));
             }
             return;
         }
@@ -279,11 +279,11 @@ final class OutgoingCalls {
         try {
             result = Payloads.decode(flags, payload, call.type);
         } catch (IllegalArgumentException e) {
-            call.completeExceptionally(new ClusterException("the result of task '" + call.task + "' from "
+            call.failHere(new ClusterException("the result of task '" + call.task + "' from "
                     + link.peer().label() + " could not be read: " + e.getMessage(), e));
             return;
         }
-        call.complete(result);
+        call.completeHere(result);
     }
 
     /** The peer's handler failed (on the link's reader). */
@@ -291,7 +291,7 @@ final class OutgoingCalls {
         Call<?> call = sent.remove(correlation);
         if (call != null) {
             String[] error = ControlCodec.decodeError(payload);
-            call.completeExceptionally(new RemoteTaskException(call.task, link.peer().label(), error[0], error[1]));
+            call.failHere(new RemoteTaskException(call.task, link.peer().label(), error[0], error[1]));
         }
     }
 
@@ -311,7 +311,7 @@ final class OutgoingCalls {
         }
         failing.addAll(sent.values());
         for (Call<?> call : failing) {
-            call.completeExceptionally(link.closedException(call.task));
+            call.failHere(link.closedException(call.task));
         }
     }
 

@@ -41,9 +41,8 @@ public final class Lane implements Executor {
             try {
                 threads.execute(this::drain);
             } catch (RejectedExecutionException e) {
-                // The node is closed: nothing of the application's runs any more.
-                draining.set(false);
-                queue.clear();
+                // The node has closed: what is left (a future's dependents, say) still runs, once.
+                Threads.startVirtual("cpcluster-lane-after-close", this::drain);
             }
         }
     }
