@@ -25,12 +25,14 @@ import java.util.function.Consumer;
  * Message consumers and what depends on the futures {@link #call} returns (actions added with
  * {@code thenApply}, {@code whenComplete} and the like while the call is in flight, and
  * combinations such as {@code allOf}) run on the link's <em>lane</em>, a virtual thread that runs
- * them one at a time, in order. A thread waiting in {@code join} or {@code get} is woken by the
- * reader directly. A consumer or action that blocks holds up
- * the lane, not the link: answers and keep-alives are still read. When the application falls far
- * behind (messages pile up unconsumed, or the peer's calls fill {@link NodeConfig#maxCallsInFlight()}),
- * the link stops reading, which holds the peer back through TCP; the link's liveness is judged by
- * what the peer sends, never by the application's pace.
+ * them one at a time, in order (what is added from the lane itself runs on a thread of its own,
+ * so that the lane never waits for work queued behind it). A thread waiting in {@code join} or
+ * {@code get} is woken by the reader directly. A consumer or action that blocks holds up the lane,
+ * not the link: answers and keep-alives are still read, until
+ * {@value #MAX_QUEUED_MESSAGES} messages wait for the consumer. Then the link stops reading,
+ * answers included, which holds the peer back through TCP (a consumer must not wait for an answer
+ * on its own link while that many messages are behind it). The link's liveness is judged by what
+ * the peer sends, never by the application's pace.
  */
 public interface DirectLink extends AutoCloseable {
     /** How many received messages may wait for the consumer before the link stops reading. */
@@ -79,13 +81,16 @@ public interface DirectLink extends AutoCloseable {
     <O> CompletableFuture<O> call(String task, Object input, Class<O> resultType);
 
     /**
-     * Runs a task on the peer and returns its result. Never blocks: the input is encoded and sent
-     * (or queued) on the calling thread, and the future completes when the answer arrives.
+     * Runs a task on the peer and returns its result. Never waits for room or for the answer: the
+     * input is encoded, and the call written, on the calling thread (a write can block only while
+     * the peer reads nothing and the connection's buffers are full), and the future completes when
+     * the answer arrives.
      *
-     * <p>At most {@link NodeConfig#maxCallsInFlight()} calls wait for answers on a link. A call
-     * beyond that waits for room, first in, first out, behind at most as many others; its timeout
-     * runs while it waits. When that many wait already, the call fails at once with
-     * {@link LinkOverloadedException} and nothing is sent. A call that completes in any way (an
+     * <p>At most {@link NodeConfig#maxCallsInFlight()} calls (the smaller of this node's and the
+     * peer's) wait for answers on a link. A call beyond that waits for room, first in, first out,
+     * behind at most as many others; its timeout runs while it waits. When that many wait already,
+     * the call fails at once with {@link LinkOverloadedException} and nothing is sent; so does a
+     * call the peer has no room for, because it still runs calls their caller gave up on. A call that completes in any way (an
      * answer, an error, its timeout, {@link CompletableFuture#cancel cancel}, {@code orTimeout},
      * the link closing) frees its slot at once; one that ends before its answer asks the peer to
      * cancel it (the peer interrupts its handler).

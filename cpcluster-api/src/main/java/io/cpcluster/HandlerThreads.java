@@ -15,9 +15,9 @@ public enum HandlerThreads {
     /**
      * The calls of one link run one at a time, in the order they arrived, on the link's own
      * serial lane (the one that also delivers its messages and runs dependent actions of its
-     * futures). For handlers that must not run concurrently per link; a handler that waits for a
-     * call answered by a handler on the same lane of the peer that waits in turn for this lane
-     * waits until its call times out.
+     * futures). For handlers that must not run concurrently per link. Two nodes whose serial
+     * handlers call each other over one link wait for each other until one call times out: each
+     * lane waits for the other's.
      */
     SERIAL
 }

@@ -54,10 +54,10 @@ import java.util.Optional;
  * @param maxPayloadSize the largest task input, result or message this node accepts on a direct
  *        link, in bytes (frame headers and task names not counted); peers never send more, and
  *        this node refuses to send a peer more than it accepts; default 16 MiB
- * @param maxCallsInFlight on each link, the most calls this node waits for at once (a call beyond
- *        waits for room, see {@link DirectLink#call(String, Object, Class, CallOptions)}), and the
- *        most of the peer's calls it runs at once (the link then stops reading, which holds the
- *        peer back); default 1024
+ * @param maxCallsInFlight on each link, the most of the peer's calls this node runs at once (it tells
+ *        the peer, which keeps within it), and the most calls this node waits for at once (a call
+ *        beyond waits for room, see {@link DirectLink#call(String, Object, Class, CallOptions)});
+ *        default 1024
  * @param heartbeatInterval how often the node tells the master it is alive; default 1 s
  * @param heartbeatTimeout how long the node goes without a word from the master before it takes
  *        the master for lost and reconnects; default 5 s

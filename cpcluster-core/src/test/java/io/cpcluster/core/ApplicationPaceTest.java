@@ -82,7 +82,7 @@ class ApplicationPaceTest {
     /**
      * 1,100 messages arrive before the receiver sets a consumer: more than the 1,024 a link holds
      * for it, so its reader stops reading. The peer is fine all the same, and the link must stay.
-     * (Today the reader waits for the consumer without counting that as its own silence, and the
+     * (In the code before issue 8, the reader waits for the consumer without counting that as its own silence, and the
      * link is closed as "dead, frozen or cut off" one link timeout later.)
      */
     @Test
@@ -113,7 +113,7 @@ class ApplicationPaceTest {
     /**
      * A message consumer that takes 2.5 link timeouts over one message, while the peer sends
      * nothing else: the peer is alive (its keep-alives are on the wire, unread), so the link must
-     * stay, and later messages still arrive. (Today the consumer runs on the reader, which reads
+     * stay, and later messages still arrive. (In the code before issue 8, the consumer runs on the reader, which reads
      * nothing meanwhile, and the link is closed for the silence.)
      */
     @Test
@@ -163,7 +163,7 @@ class ApplicationPaceTest {
      * Both nodes run handlers on their link readers ({@link HandlerThreads.SERIAL}); each calls
      * the other at once over the same link, and each handler pushes 32 MiB of messages back
      * (more than the socket buffers of a loopback connection hold) to a consumer that only
-     * counts. Both calls must complete and the link stay open. (Today both readers sit in their
+     * counts. Both calls must complete and the link stay open. (In the code before issue 8, both readers sit in their
      * handlers, blocked writing to a peer that reads nothing: neither call can end, and the link
      * is then closed for the silence.)
      */

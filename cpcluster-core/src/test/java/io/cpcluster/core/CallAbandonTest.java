@@ -58,7 +58,7 @@ class CallAbandonTest {
     }
 
     /**
-     * Calls "quick" on another thread (today call() may block there) and waits for the answer,
+     * Calls "quick" on another thread (before issue 8, call() could block there) and waits for the answer,
      * failing with where the call got stuck: in call() itself, or waiting for its answer.
      */
     private void assertAQuickCallAnswers(String after) {
@@ -76,7 +76,7 @@ class CallAbandonTest {
         return answer.isDone() ? "answered " + answer.join() : "call() returned, no answer yet";
     }
 
-    /** Two calls that timed out (orTimeout) leave room for a third. Today it waits forever in call(). */
+    /** Two calls that timed out (orTimeout) leave room for a third. In the code before issue 8, it waits forever in call(). */
     @Test
     void callsThatTimedOutFreeTheirPlaceForLaterCalls() {
         CompletableFuture<Integer> first = link.call("hang", 1, Integer.class).orTimeout(200, TimeUnit.MILLISECONDS);
@@ -88,7 +88,7 @@ class CallAbandonTest {
         assertAQuickCallAnswers("after the two calls before it timed out, on a link that allows 2 in flight");
     }
 
-    /** Two calls the caller cancelled leave room for a third. Today it waits forever in call(). */
+    /** Two calls the caller cancelled leave room for a third. In the code before issue 8, it waits forever in call(). */
     @Test
     void callsThatWereCancelledFreeTheirPlaceForLaterCalls() {
         CompletableFuture<Integer> first = link.call("hang", 1, Integer.class);
@@ -101,7 +101,7 @@ class CallAbandonTest {
 
     /**
      * With the link full (two calls hang), call() still returns its future at once; the future
-     * may wait for room, the caller's thread must not. Today call() blocks until a call ends.
+     * may wait for room, the caller's thread must not. In the code before issue 8, call() blocks until a call ends.
      */
     @Test
     void callReturnsAFutureAtOnceEvenWhenTheLinkIsFull() throws Exception {

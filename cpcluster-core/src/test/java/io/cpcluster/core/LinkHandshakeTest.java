@@ -55,9 +55,10 @@ class LinkHandshakeTest {
                 Control.LinkHello hello = impostor.read(Control.LinkHello.class);
                 impostor.send(new Control.LinkAuth(1, hello.linkId(), a.self().id().value(),
                         Secrets.base64(Secrets.proof(Secrets.newSecret(), Secrets.fromBase64(hello.nonce()))),
-                        1 << 20));
+                        1 << 20, 0));
                 Control.LinkDenied denied = impostor.read(Control.LinkDenied.class);
                 assertTrue(denied.reason().contains("wrong ticket proof"), denied.reason());
+                assertEquals(Control.LinkDenied.WRONG_PROOF, denied.code(), "the denial says which check failed");
                 assertEquals(null, impostor.read());
             }
         }

@@ -88,14 +88,14 @@ class MasterLockTest {
 
     @AfterEach
     void close() throws Exception {
-        // First let the allocator go: today the master's close() waits for the lock it holds.
+        // First let the allocator go: before issue 8, the master's close() waits for the lock it holds.
         release.countDown();
         background.shutdown();
         background.awaitTermination(15, TimeUnit.SECONDS);
         cluster.close();
     }
 
-    /** Today the new node's AUTH waits for the master's lock, held across allocate(). */
+    /** In the code before issue 8, the new node's AUTH waits for the master's lock, held across allocate(). */
     @Test
     void aNodeJoinsWhileThePortAllocatorIsBusy() {
         CompletableFuture<ClusterNode> joining = CompletableFuture.supplyAsync(() -> cluster.node("c"), background);
@@ -106,7 +106,7 @@ class MasterLockTest {
         assertTrue(!linking.isDone(), "the link still waits for its port");
     }
 
-    /** Today nodes() waits for the master's lock, held across allocate(). */
+    /** In the code before issue 8, nodes() waits for the master's lock, held across allocate(). */
     @Test
     void theMasterListsItsNodesWhileThePortAllocatorIsBusy() {
         CompletableFuture<List<NodeInfo>> listing = CompletableFuture.supplyAsync(cluster.master::nodes, background);

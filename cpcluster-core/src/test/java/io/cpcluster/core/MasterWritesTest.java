@@ -89,7 +89,7 @@ class MasterWritesTest {
 
     /**
      * handle() updates this node's task list; telling the master is the master connection's
-     * business. Today each handle() writes the TASKS message itself, under the task lock, and
+     * business. In the code before issue 8, each handle() writes the TASKS message itself, under the task lock, and
      * blocks once the socket buffers toward a master that reads nothing are full.
      */
     @Test
@@ -105,8 +105,8 @@ class MasterWritesTest {
     }
 
     /**
-     * Closing a link is between the two nodes; telling the master must not hold it up. Today
-     * close() writes LINK_DOWN to the master itself, and waits behind the writes already blocked
+     * Closing a link is between the two nodes; telling the master must not hold it up. In the code
+     * before issue 8, close() writes LINK_DOWN to the master itself, and waits behind the writes already blocked
      * on the frozen master.
      */
     @Test
@@ -117,7 +117,7 @@ class MasterWritesTest {
         DirectLink link = node.connect(peer.self().id());
         proxy.freeze();
 
-        // Fill the connection to the master: the flood ends (a fixed node) or stops making progress (today).
+        // Fill the connection to the master: the flood ends (a fixed node) or stops making progress (before issue 8).
         AtomicInteger served = new AtomicInteger();
         AtomicLong lastServed = new AtomicLong();
         CompletableFuture<Void> flooding = flood(node, served, lastServed);
@@ -133,8 +133,8 @@ class MasterWritesTest {
 
     /**
      * A task served while the node rejoins a restarted master, after its AUTH (with the task list
-     * of that moment) went out and before AUTH_OK came back, must still reach the master. Today
-     * handle() finds no master connection, drops the update, and nothing sends it later.
+     * of that moment) went out and before AUTH_OK came back, must still reach the master. In the code
+     * before issue 8, handle() finds no master connection, drops the update, and nothing sends it later.
      */
     @Test
     void aTaskServedWhileTheNodeRejoinsReachesTheNewMaster() throws Exception {

@@ -30,7 +30,7 @@ class ReaderPoolTest {
     /**
      * Five links opened and closed one after the other: a pool reuses the reader the last link
      * left idle, so each node shows at most 2 reader threads in all (2 when a link opens before
-     * the last one's reader is back in the pool). Today every link gets a new thread, named
+     * the last one's reader is back in the pool). In the code before issue 8, every link gets a new thread, named
      * {@code …-link-reader-0} to {@code …-link-reader-4}.
      */
     @Test

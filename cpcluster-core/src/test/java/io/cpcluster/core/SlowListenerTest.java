@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * drops healthy nodes as silent.
  *
  * <p>Each test blocks one listener on its first event, then makes more than 4,096 events (the
- * bound of today's event queue) by having raw clients join and leave the master, two events
+ * bound of the event queue before issue 8) by having raw clients join and leave the master, two events
  * each. The master drops a node it has not heard from for 1 s; nodes beat every 100 ms.
  */
 class SlowListenerTest {
@@ -107,7 +107,7 @@ class SlowListenerTest {
     }
 
     /**
-     * A node whose listener is stuck must stay joined. Today its master reader blocks publishing
+     * A node whose listener is stuck must stay joined. In the code before issue 8, its master reader blocks publishing
      * the 4,097th NodeJoined/NodeLeft, stops reading, takes the master for lost after its
      * heartbeat timeout, closes the connection, and (its MasterLost stuck behind the same queue)
      * never comes back.
@@ -127,7 +127,7 @@ class SlowListenerTest {
 
     /**
      * With the master's listener stuck, nodes still come and go: those that left are no longer
-     * listed, and a new node joins and stays. Today each session that publishes once the queue is
+     * listed, and a new node joins and stays. In the code before issue 8, each session that publishes once the queue is
      * full blocks for good: it never reads again (the new node is dropped as silent and has to
      * reconnect) and never ends (the clients that left stay listed).
      */

@@ -1,6 +1,8 @@
 package io.cpcluster.core.link;
 
 import io.cpcluster.HandlerThreads;
+import io.cpcluster.LinkOverloadedException;
+import io.cpcluster.ProtocolException;
 import io.cpcluster.TaskBinding;
 import io.cpcluster.core.wire.Payloads;
 import java.util.List;
@@ -9,24 +11,44 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The peer's calls that run here: at most {@code max} at once (past that the link's reader waits,
- * which holds the peer back), each on a virtual thread of its own or on the link's lane, and each
- * cancellable by the peer. A call's room is given back only once its answer is written, so a
- * caller that stops reading answers cannot make this node start more handlers.
+ * The peer's calls that run here: at most {@code max} at once, each on a virtual thread of its
+ * own or on the link's lane, each cancellable by the peer.
+ *
+ * <p>The reader never waits here. A caller keeps within {@code max} on its own (the link
+ * handshake tells it), so a call beyond it means the caller gave up on calls whose handlers still
+ * run here (a handler that ignores its interrupt): it is refused at once with a
+ * {@link LinkOverloadedException} error, and the link goes on carrying everything else.
+ *
+ * <p>A call's room is given back once its answer may be written: at most {@code max} answers are
+ * written at once, and a handler waits for its turn still holding its room. So a caller that stops
+ * reading answers holds at most {@code 2 * max} handler threads here and cannot start more, and a
+ * caller that reads its answer finds the room it frees already given back (the room goes back
+ * before the answer leaves).
+ *
+ * <p>An interrupt the peer's {@code CANCEL} sends is held back while the handler's thread writes
+ * to a link ({@link #shielded}): interrupting a virtual thread in socket I/O closes the socket,
+ * which would end a link other calls share.
  */
 final class IncomingCalls {
+    /** The call the current thread runs, if it is a handler's thread; for {@link #shielded}. */
+    private static final ThreadLocal<Incoming> RUNNING = new ThreadLocal<>();
+
     private final Link link;
     private final int max;
-    private final Semaphore room;
+    private final AtomicInteger room;
+    /** Turns to write an answer. */
+    private final Semaphore writers;
     private final ConcurrentHashMap<Long, Incoming> running = new ConcurrentHashMap<>();
 
     IncomingCalls(Link link, int max) {
         this.link = link;
         this.max = max;
-        this.room = new Semaphore(max);
+        this.room = new AtomicInteger(max);
+        this.writers = new Semaphore(max);
     }
 
     /** One call of the peer's: where it runs, and whether the peer gave up on it. */
@@ -35,11 +57,19 @@ final class IncomingCalls {
         final String task;
         final int flags;
         byte[] payload;
-        /** Guards the fields below, so that an interrupt meant for this call never reaches the next task of the thread. */
+        /**
+         * Guards the fields below, so that an interrupt meant for this call reaches only its
+         * handler, never the next task of the same thread, and never a socket write.
+         */
         private final ReentrantLock lock = new ReentrantLock();
         private Thread thread;
         private CompletionStage<?> stage;
         private boolean cancelled;
+        /** Whether the call's room was given back; the handler's thread's, then done()'s. */
+        volatile boolean roomBack;
+        /** Writes to links under way on the handler's thread: an interrupt now waits for them. */
+        private int writing;
+        private boolean interruptHeld;
 
         Incoming(long correlation, String task, int flags, byte[] payload) {
             this.correlation = correlation;
@@ -65,6 +95,7 @@ final class IncomingCalls {
             try {
                 thread = null;
                 stage = pending;
+                interruptHeld = false;
                 Thread.interrupted();
                 return !cancelled;
             } finally {
@@ -81,15 +112,40 @@ final class IncomingCalls {
             }
         }
 
-        void cancel() {
+        /** The peer gave up: interrupt the handler (later, if it is writing), or cancel its stage. */
+        CompletionStage<?> cancel() {
             lock.lock();
             try {
                 cancelled = true;
                 if (thread != null) {
-                    thread.interrupt();
+                    if (writing > 0) {
+                        interruptHeld = true;
+                    } else {
+                        thread.interrupt();
+                    }
                 }
-                if (stage != null) {
-                    stage.toCompletableFuture().cancel(true);
+                return stage;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void startWriting() {
+            lock.lock();
+            try {
+                writing++;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void stopWriting() {
+            lock.lock();
+            try {
+                writing--;
+                if (writing == 0 && interruptHeld && thread == Thread.currentThread()) {
+                    interruptHeld = false;
+                    thread.interrupt();
                 }
             } finally {
                 lock.unlock();
@@ -98,29 +154,51 @@ final class IncomingCalls {
     }
 
     /**
-     * Takes a call the peer sent (on the link's reader). Waits while {@code max} of the peer's calls
-     * run here: that pause is this side's, and the link does not count it against the peer.
-     *
-     * @return false when the link closed while waiting
+     * Runs a write on the calling thread with its interrupts held back until it is done: one
+     * already pending, and, on a handler's thread, one a {@code CANCEL} sends meanwhile (see the
+     * class comment).
      */
-    boolean received(long correlation, String task, int flags, byte[] payload) {
-        if (!room.tryAcquire()) {
-            link.pausing(true);
-            try {
-                room.acquireUninterruptibly();
-            } finally {
-                link.pausing(false);
+    static void shielded(Runnable write) {
+        // An interrupt already pending would close the socket as the write starts: hold it too.
+        boolean interrupted = Thread.interrupted();
+        Incoming call = RUNNING.get();
+        if (call != null) {
+            call.startWriting();
+        }
+        try {
+            write.run();
+        } finally {
+            if (call != null) {
+                call.stopWriting();
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
-        if (!link.isOpen()) {
-            room.release();
-            return false;
-        }
+    }
+
+    /**
+     * Takes a call the peer sent (on the link's reader), and hands it to a handler's thread, or
+     * refuses it at once. Never waits.
+     *
+     * @throws ProtocolException if the peer reuses the correlation id of a call still running here
+     */
+    void received(long correlation, String task, int flags, byte[] payload) {
         Incoming call = new Incoming(correlation, task, flags, payload);
-        running.put(correlation, call);
+        if (running.putIfAbsent(correlation, call) != null) {
+            throw new ProtocolException("a CALL with the correlation id of a call still running (" + correlation + ")");
+        }
+        if (room.getAndDecrement() <= 0) {
+            room.incrementAndGet();
+            running.remove(correlation, call);
+            link.writeError(correlation, new LinkOverloadedException(link.host().config().name() + " already runs "
+                    + max + " calls for this link, some of which their caller gave up on and which still run: try"
+                    + " again later"));
+            return;
+        }
         if (link.host().closing()) {
-            answerError(call, new IllegalStateException(link.host().closingMessage()));
-            return true;
+            refuse(call, new IllegalStateException(link.host().closingMessage()));
+            return;
         }
         Runnable job = () -> run(call);
         try {
@@ -130,31 +208,57 @@ final class IncomingCalls {
                 link.host().application().execute(job);
             }
         } catch (RejectedExecutionException e) {
-            answerError(call, new IllegalStateException(link.host().closingMessage()));
+            refuse(call, new IllegalStateException(link.host().closingMessage()));
         }
-        return true;
+    }
+
+    /** Answers a call that will not run, on the reader, without waiting for a turn. */
+    private void refuse(Incoming call, Throwable error) {
+        try {
+            link.writeError(call.correlation, error);
+        } finally {
+            done(call);
+        }
     }
 
     /** The peer gave up on a call: interrupt its handler; its answer will not be sent. */
     void cancel(long correlation) {
         Incoming call = running.get(correlation);
         if (call != null) {
-            call.cancel();
+            cancelStage(call.cancel());
+        }
+    }
+
+    /** Cancels a handler's pending stage off the reader: what depends on it is the application's. */
+    private void cancelStage(CompletionStage<?> stage) {
+        if (stage == null) {
+            return;
+        }
+        Runnable cancel = () -> stage.toCompletableFuture().cancel(true);
+        try {
+            link.host().application().execute(cancel);
+        } catch (RejectedExecutionException e) {
+            cancel.run();
         }
     }
 
     private void run(Incoming call) {
-        if (!call.start()) {
-            done(call);
-            return;
+        RUNNING.set(call);
+        try {
+            if (!call.start()) {
+                done(call);
+                return;
+            }
+            TaskBinding<?, ?> binding = link.host().task(call.task);
+            if (binding == null) {
+                call.returned(null);
+                answerError(call, new UnsupportedOperationException(link.host().doesNotServe(call.task)));
+                return;
+            }
+            invoke(call, binding);
+        } finally {
+            RUNNING.remove();
         }
-        TaskBinding<?, ?> binding = link.host().task(call.task);
-        if (binding == null) {
-            call.returned(null);
-            answerError(call, new UnsupportedOperationException(link.host().doesNotServe(call.task)));
-            return;
-        }
-        invoke(call, binding);
     }
 
     private <I, O> void invoke(Incoming call, TaskBinding<I, O> binding) {
@@ -199,38 +303,62 @@ final class IncomingCalls {
     }
 
     private void answer(Incoming call, Object result) {
-        try {
-            if (!call.cancelled()) {
-                link.writeResult(call.correlation, call.task, result);
-            }
-        } finally {
-            done(call);
-        }
+        respond(call, () -> link.writeResult(call.correlation, call.task, result));
     }
 
     private void answerError(Incoming call, Throwable error) {
+        respond(call, () -> link.writeError(call.correlation, error));
+    }
+
+    /**
+     * Writes an answer in its turn: waits for one of {@code max} turns holding the call's room,
+     * then gives the room back and writes (see the class comment). Nothing is written for a call
+     * its caller cancelled.
+     */
+    private void respond(Incoming call, Runnable write) {
         try {
-            if (!call.cancelled()) {
-                link.writeError(call.correlation, error);
+            if (call.cancelled()) {
+                return;
+            }
+            try {
+                writers.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            try {
+                giveRoomBack(call);
+                if (!call.cancelled() && link.isOpen()) {
+                    write.run();
+                }
+            } finally {
+                writers.release();
             }
         } finally {
             done(call);
         }
     }
 
-    /** The call is over and its answer written: its room goes back. */
-    private void done(Incoming call) {
-        if (running.remove(call.correlation, call)) {
-            room.release();
+    private void giveRoomBack(Incoming call) {
+        if (!call.roomBack) {
+            call.roomBack = true;
+            room.incrementAndGet();
         }
     }
 
-    /** The link closed: interrupt every handler (no answer can reach the peer), wake a waiting reader. */
+    /** The call is over: it leaves the running calls, and its room goes back if it has not. */
+    private void done(Incoming call) {
+        if (running.remove(call.correlation, call)) {
+            giveRoomBack(call);
+        }
+    }
+
+    /** The link closed: interrupt every handler, since no answer can reach the peer, and let writers go. */
     void close() {
         for (Incoming call : List.copyOf(running.values())) {
-            call.cancel();
+            cancelStage(call.cancel());
         }
-        room.release(max);
+        writers.release(max);
     }
 
     /** The peer's calls running here now. */

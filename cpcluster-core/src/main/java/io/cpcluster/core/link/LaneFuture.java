@@ -1,9 +1,12 @@
 package io.cpcluster.core.link;
 
+import io.cpcluster.core.threads.Lane;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
@@ -12,57 +15,91 @@ import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * A future that keeps application code off the threads that complete it. The library completes
  * it from a link's reader, a timer or a closing thread, none of which may run what an application
- * attached, so it completes through {@link #completeHere} and {@link #failHere}: on the calling
- * thread only when nothing depends on the future, on the link's lane otherwise. Dependent actions
- * added with the non-{@code Async} methods while the future is incomplete go to the lane as well
- * (the contract of {@link CompletableFuture} allows any thread); added once it is complete, they
- * run at once on the caller's thread, as usual.
+ * attached, so it completes through {@link #completeHere}, {@link #failHere} and
+ * {@link #completeWith}: on the calling thread only when nothing depends on the future, and on a
+ * spare virtual thread otherwise. Dependent actions added with the non-{@code Async} methods while
+ * the future is incomplete run on the link's lane (or, when added from the lane itself, on a spare
+ * thread, so that the lane never waits for work queued behind it); added once the future is
+ * complete, they run at once on the caller's thread, as usual. Combinations the future cannot see
+ * ({@code allOf}, another future's {@code thenCombine}) count as dependents, so they too never run
+ * where the library completes.
  *
  * <p>A thread waiting in {@link #join} or {@link #get} does not count as a dependent: it parks on a
  * slot of this future's own rather than on a completion of the JDK's, and the completing thread
- * wakes it directly, so a plain {@code call(...).join()} costs no hand-off through the lane.
- * (A second thread waiting at the same time waits the JDK's way, and its wake-up goes through the
- * lane.)
+ * wakes it directly, so a plain {@code call(...).join()} costs no hand-off. A value whose making
+ * may run application code (binding JSON to the caller's type) is made by that waiting thread
+ * ({@link #completeWith}). A second thread waiting at the same time waits the JDK's way.
  *
- * <p>Completing it in any way runs {@link #completed()} once, on the completing thread: calls use
- * it to free their slot at once.
+ * <p>Every completion, by the library or the application ({@code complete}, {@code cancel},
+ * {@code orTimeout}), first asks {@link #claim}: only the one that wins it completes, after the
+ * claim has done its bookkeeping (a call frees its slot), so a thread woken by the completion
+ * finds that bookkeeping done.
  *
  * @param <T> the result type
  */
 class LaneFuture<T> extends CompletableFuture<T> {
-    private static final AtomicReferenceFieldUpdater<LaneFuture<?>, Thread> WAITER = waiterUpdater();
+    private static final AtomicReferenceFieldUpdater<LaneFuture<?>, Thread> WAITER = updater(Thread.class, "waiter");
+    private static final AtomicReferenceFieldUpdater<LaneFuture<?>, Supplier<?>> HANDOFF =
+            updater(Supplier.class, "handOff");
 
-    private final Executor lane;
+    private final Lane lane;
+    private final Executor spare;
     /** The one thread waiting in join or get through this future's own slot, if any. */
     private volatile Thread waiter;
+    /** A value for the waiting thread to make and complete with, handed over by the completing thread. */
+    private volatile Supplier<?> handOff;
 
-    LaneFuture(Executor lane) {
+    /**
+     * @param lane where dependents added while the future is incomplete run
+     * @param spare starts a virtual thread per task: completions that have dependents, and
+     *        dependents added from the lane's own thread
+     */
+    LaneFuture(Lane lane, Executor spare) {
         this.lane = lane;
+        this.spare = spare;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static AtomicReferenceFieldUpdater<LaneFuture<?>, Thread> waiterUpdater() {
-        return (AtomicReferenceFieldUpdater) AtomicReferenceFieldUpdater.newUpdater(LaneFuture.class, Thread.class,
-                "waiter");
-    }
-
-    /** Runs once, right after the future completed in any way. Does nothing by default. */
-    void completed() {
+    private static <V> AtomicReferenceFieldUpdater<LaneFuture<?>, V> updater(Class<?> type, String field) {
+        return (AtomicReferenceFieldUpdater) AtomicReferenceFieldUpdater.newUpdater(LaneFuture.class, type, field);
     }
 
     /**
-     * Completes with a value, on this thread if nothing depends on the future (a thread waiting in
-     * join is woken directly), else on the lane, where the dependents then run.
+     * Decides, once, who completes the future, and does what must be done before anyone sees it
+     * complete. True by default.
+     *
+     * @param error the failure it is to complete with; null for a value
+     * @return false when another completion won
      */
+    boolean claim(Throwable error) {
+        return true;
+    }
+
+    /** Where dependents added now would run: the lane, unless this is the lane's own thread. */
+    private Executor dependents() {
+        return lane.isCurrent() ? spare : lane;
+    }
+
+    private void onSpare(Runnable task) {
+        try {
+            spare.execute(task);
+        } catch (RejectedExecutionException e) {
+            // The node has closed: the completion still happens, once, on a thread of its own.
+            Thread.ofVirtual().name("cpcluster-completion-after-close").start(task);
+        }
+    }
+
+    /** Completes with a value, here if nothing depends on the future, else on a spare thread. */
     final void completeHere(T value) {
         if (getNumberOfDependents() == 0) {
             complete(value);
         } else {
-            lane.execute(() -> complete(value));
+            onSpare(() -> complete(value));
         }
     }
 
@@ -71,39 +108,108 @@ class LaneFuture<T> extends CompletableFuture<T> {
         if (getNumberOfDependents() == 0) {
             completeExceptionally(error);
         } else {
-            lane.execute(() -> completeExceptionally(error));
+            onSpare(() -> completeExceptionally(error));
+        }
+    }
+
+    /**
+     * Completes with a value whose making may run application code: on the thread waiting in
+     * join or get when there is one and nothing else depends on the future (it is woken anyway),
+     * else on a spare thread. What {@code make} throws fails the future.
+     */
+    final void completeWith(Supplier<T> make) {
+        if (getNumberOfDependents() == 0 && waiter != null) {
+            HANDOFF.set(this, make);
+            Thread waiting = waiter;
+            if (waiting != null) {
+                LockSupport.unpark(waiting);
+                return;
+            }
+            // The waiter left meanwhile: take the work back, unless it has taken it already.
+            if (!HANDOFF.compareAndSet(this, make, null)) {
+                return;
+            }
+        }
+        onSpare(() -> make(make));
+    }
+
+    private void make(Supplier<?> make) {
+        T value;
+        try {
+            @SuppressWarnings("unchecked")
+            T made = (T) make.get();
+            value = made;
+        } catch (RuntimeException e) {
+            completeExceptionally(e);
+            return;
+        }
+        complete(value);
+    }
+
+    /** Runs a value handed over to the waiting thread, if any: on that thread. */
+    private boolean takeHandOff() {
+        Supplier<?> make = HANDOFF.getAndSet(this, null);
+        if (make == null) {
+            return false;
+        }
+        make(make);
+        return true;
+    }
+
+    /** The waiting thread leaves: work handed to it meanwhile goes to a spare thread. */
+    private void leave() {
+        waiter = null;
+        Supplier<?> make = HANDOFF.getAndSet(this, null);
+        if (make != null) {
+            onSpare(() -> make(make));
         }
     }
 
     @Override
     public boolean complete(T value) {
-        boolean won = super.complete(value);
-        if (won) {
-            done();
+        if (isDone() || !claim(null)) {
+            return false;
         }
+        boolean won = super.complete(value);
+        wake();
         return won;
     }
 
     @Override
     public boolean completeExceptionally(Throwable error) {
-        boolean won = super.completeExceptionally(error);
-        if (won) {
-            done();
+        if (isDone() || !claim(error)) {
+            return false;
         }
+        boolean won = super.completeExceptionally(error);
+        wake();
         return won;
     }
 
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
-        boolean won = super.cancel(mayInterruptIfRunning);
-        if (won) {
-            done();
+        if (isDone() || !claim(new CancellationException())) {
+            return false;
         }
+        boolean won = super.cancel(mayInterruptIfRunning);
+        wake();
         return won;
     }
 
-    private void done() {
-        completed();
+    @Override
+    public void obtrudeValue(T value) {
+        claim(null);
+        super.obtrudeValue(value);
+        wake();
+    }
+
+    @Override
+    public void obtrudeException(Throwable error) {
+        claim(error);
+        super.obtrudeException(error);
+        wake();
+    }
+
+    private void wake() {
         Thread waiting = waiter;
         if (waiting != null) {
             LockSupport.unpark(waiting);
@@ -116,11 +222,11 @@ class LaneFuture<T> extends CompletableFuture<T> {
     public T join() {
         if (!isDone() && WAITER.compareAndSet(this, null, Thread.currentThread())) {
             try {
-                while (!isDone()) {
+                while (!isDone() && !takeHandOff()) {
                     LockSupport.park(this);
                 }
             } finally {
-                waiter = null;
+                leave();
             }
         }
         return super.join();
@@ -130,14 +236,14 @@ class LaneFuture<T> extends CompletableFuture<T> {
     public T get() throws InterruptedException, ExecutionException {
         if (!isDone() && WAITER.compareAndSet(this, null, Thread.currentThread())) {
             try {
-                while (!isDone()) {
+                while (!isDone() && !takeHandOff()) {
                     LockSupport.park(this);
                     if (Thread.interrupted()) {
                         throw new InterruptedException();
                     }
                 }
             } finally {
-                waiter = null;
+                leave();
             }
         }
         return super.get();
@@ -148,7 +254,7 @@ class LaneFuture<T> extends CompletableFuture<T> {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
         if (!isDone() && WAITER.compareAndSet(this, null, Thread.currentThread())) {
             try {
-                while (!isDone()) {
+                while (!isDone() && !takeHandOff()) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
                         throw new TimeoutException();
@@ -159,7 +265,7 @@ class LaneFuture<T> extends CompletableFuture<T> {
                     }
                 }
             } finally {
-                waiter = null;
+                leave();
             }
             return super.get();
         }
@@ -168,86 +274,86 @@ class LaneFuture<T> extends CompletableFuture<T> {
 
     @Override
     public <U> CompletableFuture<U> thenApply(Function<? super T, ? extends U> fn) {
-        return isDone() ? super.thenApply(fn) : super.thenApplyAsync(fn, lane);
+        return isDone() ? super.thenApply(fn) : super.thenApplyAsync(fn, dependents());
     }
 
     @Override
     public CompletableFuture<Void> thenAccept(Consumer<? super T> action) {
-        return isDone() ? super.thenAccept(action) : super.thenAcceptAsync(action, lane);
+        return isDone() ? super.thenAccept(action) : super.thenAcceptAsync(action, dependents());
     }
 
     @Override
     public CompletableFuture<Void> thenRun(Runnable action) {
-        return isDone() ? super.thenRun(action) : super.thenRunAsync(action, lane);
+        return isDone() ? super.thenRun(action) : super.thenRunAsync(action, dependents());
     }
 
     @Override
     public <U, V> CompletableFuture<V> thenCombine(CompletionStage<? extends U> other,
                                                    BiFunction<? super T, ? super U, ? extends V> fn) {
-        return super.thenCombineAsync(other, fn, lane);
+        return super.thenCombineAsync(other, fn, dependents());
     }
 
     @Override
     public <U> CompletableFuture<Void> thenAcceptBoth(CompletionStage<? extends U> other,
                                                       BiConsumer<? super T, ? super U> action) {
-        return super.thenAcceptBothAsync(other, action, lane);
+        return super.thenAcceptBothAsync(other, action, dependents());
     }
 
     @Override
     public CompletableFuture<Void> runAfterBoth(CompletionStage<?> other, Runnable action) {
-        return super.runAfterBothAsync(other, action, lane);
+        return super.runAfterBothAsync(other, action, dependents());
     }
 
     @Override
     public <U> CompletableFuture<U> applyToEither(CompletionStage<? extends T> other, Function<? super T, U> fn) {
-        return super.applyToEitherAsync(other, fn, lane);
+        return super.applyToEitherAsync(other, fn, dependents());
     }
 
     @Override
     public CompletableFuture<Void> acceptEither(CompletionStage<? extends T> other, Consumer<? super T> action) {
-        return super.acceptEitherAsync(other, action, lane);
+        return super.acceptEitherAsync(other, action, dependents());
     }
 
     @Override
     public CompletableFuture<Void> runAfterEither(CompletionStage<?> other, Runnable action) {
-        return super.runAfterEitherAsync(other, action, lane);
+        return super.runAfterEitherAsync(other, action, dependents());
     }
 
     @Override
     public <U> CompletableFuture<U> thenCompose(Function<? super T, ? extends CompletionStage<U>> fn) {
-        return isDone() ? super.thenCompose(fn) : super.thenComposeAsync(fn, lane);
+        return isDone() ? super.thenCompose(fn) : super.thenComposeAsync(fn, dependents());
     }
 
     @Override
     public CompletableFuture<T> whenComplete(BiConsumer<? super T, ? super Throwable> action) {
-        return isDone() ? super.whenComplete(action) : super.whenCompleteAsync(action, lane);
+        return isDone() ? super.whenComplete(action) : super.whenCompleteAsync(action, dependents());
     }
 
     @Override
     public <U> CompletableFuture<U> handle(BiFunction<? super T, Throwable, ? extends U> fn) {
-        return isDone() ? super.handle(fn) : super.handleAsync(fn, lane);
+        return isDone() ? super.handle(fn) : super.handleAsync(fn, dependents());
     }
 
     @Override
     public CompletableFuture<T> exceptionally(Function<Throwable, ? extends T> fn) {
-        return isDone() ? super.exceptionally(fn) : super.exceptionallyAsync(fn, lane);
+        return isDone() ? super.exceptionally(fn) : super.exceptionallyAsync(fn, dependents());
     }
 
     @Override
     public CompletableFuture<T> exceptionallyCompose(Function<Throwable, ? extends CompletionStage<T>> fn) {
-        return isDone() ? super.exceptionallyCompose(fn) : super.exceptionallyComposeAsync(fn, lane);
+        return isDone() ? super.exceptionallyCompose(fn) : super.exceptionallyComposeAsync(fn, dependents());
     }
 
     /** A copy completes when this does; its own dependents then run on the lane, like this one's. */
     @Override
     public CompletableFuture<T> copy() {
-        return isDone() ? super.copy() : super.thenApplyAsync(Function.identity(), lane);
+        return isDone() ? super.copy() : super.thenApplyAsync(Function.identity(), dependents());
     }
 
     @Override
     public CompletionStage<T> minimalCompletionStage() {
         return isDone() ? super.minimalCompletionStage()
-                : super.thenApplyAsync(Function.identity(), lane).minimalCompletionStage();
+                : super.thenApplyAsync(Function.identity(), dependents()).minimalCompletionStage();
     }
 
     @Override

@@ -23,23 +23,28 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
  * One end of an open direct link.
  *
  * <p>Threads: one reader thread (virtual or platform, as configured) reads frames and hands
- * them on, and does nothing else: answers complete their calls' futures (whose dependents go to
- * the lane, see {@link LaneFuture}), the peer's calls go to {@link IncomingCalls}, messages to the
- * {@link Inbox}. The {@link Lane} runs application code one task at a time. Writes come from any
- * thread through one {@link FrameOutput}. The node's timer calls {@link #beat} for keep-alives
- * and to find a dead peer; it hands anything that may block to the node's background threads.
+ * them on, and does nothing else: answers complete their calls' futures (never running what
+ * depends on them, see {@link LaneFuture}), the peer's calls go to {@link IncomingCalls}, messages
+ * to the {@link Inbox}. The {@link Lane} runs application code one task at a time. Writes come
+ * from the threads that call, answer or send, through one {@link FrameOutput}; a handler's write
+ * is {@linkplain IncomingCalls#shielded shielded} from a cancel's interrupt. The node's timer calls
+ * {@link #beat} for keep-alives and to find a dead peer; it hands anything that may block to the
+ * node's background threads.
  *
- * <p>Liveness judges the wire: the peer is dead when nothing came from it for the link
- * heartbeat timeout while this side was reading. While the reader waits for the application
- * (room for the peer's calls or messages), this side is not reading, and the silence is not
- * counted; the clock starts again when reading resumes.
+ * <p>The reader waits for one thing only: room in the inbox, when the application leaves
+ * {@value DirectLink#MAX_QUEUED_MESSAGES} messages unconsumed; then it reads nothing, answers
+ * included, which holds the peer back through TCP. Liveness judges the wire: the peer is dead
+ * when nothing came from it for the link heartbeat timeout while this side was reading; a wait
+ * for the application is not counted, and the clock starts again when reading resumes.
  */
 public final class Link implements DirectLink {
     private static final System.Logger LOG = System.getLogger("io.cpcluster.link");
@@ -73,15 +78,17 @@ public final class Link implements DirectLink {
     /** True while the reader waits for the application instead of reading. */
     private volatile boolean paused;
     private final AtomicBoolean pinging = new AtomicBoolean();
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile String closeReason;
+    /** Why the link closed; null while it is open. Set once. */
+    private final AtomicReference<String> closeReason = new AtomicReference<>();
 
     /**
      * @param version the protocol version the handshake agreed on
      * @param peerMaxFrame the largest frame body the peer reads, as it announced in the handshake
+     * @param peerMaxCalls how many of this node's calls the peer runs at once, as it announced in
+     *        the handshake; 0 when it did not say
      */
     public Link(LinkHost host, LinkInfo info, NodeInfo peer, Transport.Connection connection, FrameInput input,
-                FrameOutput output, int version, int peerMaxFrame) {
+                FrameOutput output, int version, int peerMaxFrame, int peerMaxCalls) {
         this.host = host;
         this.info = info;
         this.peer = peer;
@@ -92,7 +99,8 @@ public final class Link implements DirectLink {
         this.maxFrame = frameLimit(host.config().maxPayloadSize());
         this.peerMaxPayload = Math.max(0, peerMaxFrame - FRAME_OVERHEAD);
         this.lane = new Lane("the lane of link " + info.id(), host.application());
-        this.calls = new OutgoingCalls(this, host.config().maxCallsInFlight());
+        int own = host.config().maxCallsInFlight();
+        this.calls = new OutgoingCalls(this, peerMaxCalls > 0 ? Math.min(own, peerMaxCalls) : own, own);
         this.incoming = new IncomingCalls(this, host.config().maxCallsInFlight());
         this.inbox = new Inbox(this);
     }
@@ -131,7 +139,7 @@ public final class Link implements DirectLink {
 
     @Override
     public boolean isOpen() {
-        return !closed.get();
+        return closeReason.get() == null;
     }
 
     // ---------------------------------------------------------------- calls, messages
@@ -174,14 +182,11 @@ public final class Link implements DirectLink {
     public void send(byte[] message) {
         Objects.requireNonNull(message, "message");
         checkSize(message.length, "a message");
-        if (closed.get()) {
+        if (!isOpen()) {
             throw closedException(null);
         }
-        byte[] header = LinkFrame.header(LinkFrame.MESSAGE, LinkFrame.FLAG_RAW, 0, Bytes.EMPTY);
-        try {
-            output.write(header, header.length, message, 0, message.length);
-        } catch (IOException e) {
-            close("writing to the peer failed: " + e.getMessage(), false);
+        write(LinkFrame.header(LinkFrame.MESSAGE, LinkFrame.FLAG_RAW, 0, Bytes.EMPTY), message);
+        if (!isOpen()) {
             throw closedException(null);
         }
     }
@@ -222,11 +227,7 @@ public final class Link implements DirectLink {
                 byte[] payload = new byte[length - LinkFrame.HEADER_LENGTH - parsed.nameLength()];
                 input.readFully(payload, 0, payload.length);
                 switch (parsed.kind()) {
-                    case LinkFrame.CALL -> {
-                        if (!incoming.received(parsed.correlation(), task, parsed.flags(), payload)) {
-                            return;
-                        }
-                    }
+                    case LinkFrame.CALL -> incoming.received(parsed.correlation(), task, parsed.flags(), payload);
                     case LinkFrame.RESULT -> calls.answered(parsed.correlation(), parsed.flags(), payload);
                     case LinkFrame.ERROR -> calls.failed(parsed.correlation(), payload);
                     case LinkFrame.MESSAGE -> inbox.received(payload);
@@ -244,21 +245,17 @@ public final class Link implements DirectLink {
             LOG.log(Level.WARNING, "closing link {0} to {1}: {2}", info.id(), peer.label(), e.getMessage());
             close("protocol error: " + e.getMessage(), true);
         } catch (IOException e) {
-            close(closed.get() ? closeReason : "connection lost: " + e.getMessage(), false);
+            close("connection lost: " + e.getMessage(), false);
         }
     }
 
-    /** The reader starts or stops waiting for the application; while it waits, silence is not the peer's. */
+    /** The reader starts or stops waiting for the inbox; while it waits, silence is not the peer's. */
     void pausing(boolean waiting) {
         paused = waiting;
         lastRead = System.nanoTime();
     }
 
     // ---------------------------------------------------------------- writing
-
-    byte[] callHeader(int flags, long correlation, byte[] name) {
-        return LinkFrame.header(LinkFrame.CALL, flags, correlation, name);
-    }
 
     void writeCall(byte[] header, byte[] payload) {
         write(header, payload);
@@ -290,22 +287,29 @@ public final class Link implements DirectLink {
 
     /** Asks the peer to stop a call this side gave up on, off the calling thread (it may be the timer). */
     void cancelOnPeer(long correlation) {
-        if (closed.get() || version < 2) {
-            return;
-        }
-        host.background().execute(() -> write(LinkFrame.header(LinkFrame.CANCEL, 0, correlation, Bytes.EMPTY),
-                Bytes.EMPTY));
-    }
-
-    private void write(byte[] header, byte[] payload) {
-        if (closed.get()) {
+        if (!isOpen() || version < 2) {
             return;
         }
         try {
-            output.write(header, header.length, payload, 0, payload.length);
-        } catch (IOException e) {
-            close("writing to the peer failed: " + e.getMessage(), false);
+            host.background().execute(() -> write(LinkFrame.header(LinkFrame.CANCEL, 0, correlation, Bytes.EMPTY),
+                    Bytes.EMPTY));
+        } catch (RejectedExecutionException e) {
+            // The node is closing, and its links with it: the peer's handlers are interrupted anyway.
         }
+    }
+
+    /** Writes a frame; a handler's thread is shielded from a cancel's interrupt while it does. */
+    private void write(byte[] header, byte[] payload) {
+        if (!isOpen()) {
+            return;
+        }
+        IncomingCalls.shielded(() -> {
+            try {
+                output.write(header, header.length, payload, 0, payload.length);
+            } catch (IOException e) {
+                close("writing to the peer failed: " + e.getMessage(), false);
+            }
+        });
     }
 
     // ---------------------------------------------------------------- liveness
@@ -317,7 +321,7 @@ public final class Link implements DirectLink {
      * threads: a stalled socket must not hold up the node's timer.
      */
     public void beat(long now) {
-        if (closed.get()) {
+        if (!isOpen()) {
             return;
         }
         if (paused) {
@@ -325,17 +329,26 @@ public final class Link implements DirectLink {
         }
         long silent = now - lastRead;
         if (silent > host.config().linkHeartbeatTimeout().toNanos()) {
-            host.background().execute(() -> close("no frame from " + peer.label() + " for "
+            background(() -> close("no frame from " + peer.label() + " for "
                     + TimeUnit.NANOSECONDS.toMillis(silent) + " ms: it is dead, frozen or cut off", false));
         } else if (now - output.lastWrite() > host.config().linkHeartbeatInterval().toNanos()
                 && pinging.compareAndSet(false, true)) {
-            host.background().execute(() -> {
+            background(() -> {
                 try {
                     write(LinkFrame.header(LinkFrame.PING, 0, 0, Bytes.EMPTY), Bytes.EMPTY);
                 } finally {
                     pinging.set(false);
                 }
             });
+        }
+    }
+
+    /** Runs the library's own short job on a background thread; nothing when the node has closed. */
+    private void background(Runnable job) {
+        try {
+            host.background().execute(job);
+        } catch (RejectedExecutionException e) {
+            pinging.set(false);
         }
     }
 
@@ -366,10 +379,9 @@ public final class Link implements DirectLink {
      * the calls in flight, interrupts the peer's handlers, and tells the node.
      */
     public void close(String reason, boolean tellPeer) {
-        if (!closed.compareAndSet(false, true)) {
+        if (!closeReason.compareAndSet(null, reason)) {
             return;
         }
-        closeReason = reason;
         if (tellPeer) {
             // A peer that stopped reading must not hold close() up: the socket closes regardless.
             Future<?> guard = host.schedule(this::closeConnection, CLOSE_FRAME_MILLIS, TimeUnit.MILLISECONDS);
@@ -400,7 +412,7 @@ public final class Link implements DirectLink {
     LinkClosedException closedException(String task) {
         String what = task == null ? "" : " before task '" + task + "' answered";
         return new LinkClosedException("link " + info.id() + " to " + peer.label() + " closed" + what + " ("
-                + closeReason + "): open a new link, or use ClusterNode.submit, which tries another node");
+                + closeReason.get() + "): open a new link, or use ClusterNode.submit, which tries another node");
     }
 
     // ---------------------------------------------------------------- for the link's parts
@@ -420,7 +432,8 @@ public final class Link implements DirectLink {
 
     @Override
     public String toString() {
+        String closed = closeReason.get();
         return "DirectLink[" + info.id() + " to " + peer.label() + ", port " + info.port()
-                + (closed.get() ? ", closed: " + closeReason : "") + "]";
+                + (closed != null ? ", closed: " + closed : "") + "]";
     }
 }

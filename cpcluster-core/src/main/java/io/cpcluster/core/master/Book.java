@@ -128,7 +128,21 @@ final class Book {
                 outcome.release(claim.host(), claim.port());
             }
             link.rebind(node, session);
-            if (link.state == Brokered.State.CLAIMED && link.bothPresent()) {
+            if (link.state == Brokered.State.ASSIGNED) {
+                // A node reports only links open on its side: the claim is its LINK_UP, which may
+                // have been lost with its old connection.
+                if (node.equals(link.initiatorId)) {
+                    link.initiatorUp = true;
+                } else {
+                    link.acceptorUp = true;
+                }
+                if (link.initiatorUp && link.acceptorUp) {
+                    link.state = Brokered.State.OPEN;
+                    link.openedAt = Instant.now();
+                    link.deadlineNanos = 0;
+                    outcome.publish(new LinkOpened(link.info()));
+                }
+            } else if (link.state == Brokered.State.CLAIMED && link.bothPresent()) {
                 link.state = Brokered.State.OPEN;
                 link.openedAt = Instant.now();
                 link.deadlineNanos = 0;

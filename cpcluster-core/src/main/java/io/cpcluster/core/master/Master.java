@@ -106,7 +106,9 @@ public final class Master implements ClusterMaster {
         };
         this.admission = new Admission(config, ledger, tokens, ports);
         long graceEnd = System.nanoTime() + (restarted ? config.rejoinGrace().toNanos() : 0);
-        this.brokering = new Brokering(ledger, ports, graceEnd, this::schedule);
+        // The master's timer runs no SPI call: what it starts runs on a virtual thread.
+        this.brokering = new Brokering(ledger, ports, graceEnd, (task, millis) -> schedule(() -> offTimer(task),
+                millis));
         long sweep = Math.max(20, config.heartbeatTimeout().toMillis() / 5);
         Threads.periodic(timer, "sweep of the master", this::sweep, sweep, TimeUnit.MILLISECONDS);
         this.acceptor = Threads.startVirtual("cpcluster-master-accept-" + Addresses.text(listener.localAddress()),
@@ -218,10 +220,10 @@ public final class Master implements ClusterMaster {
     }
 
     /**
-     * Makes one change to the book under the lock and queues the messages it decided on, in the
-     * book's order (queueing never blocks and encodes nothing: each message is encoded once, by
-     * the first writer that sends it); then, without the lock, gives ports back, closes what is to
-     * be closed, and publishes the events.
+     * Makes one change to the book under the lock and queues the messages and events it decided
+     * on, in the book's order (queueing and publishing never block, and nothing is encoded there:
+     * each message is encoded once, by the first writer that sends it); then, without the lock,
+     * gives ports back and closes what is to be closed.
      */
     private void change(Function<Book, Outcome> change) {
         Outcome outcome;
@@ -232,6 +234,8 @@ public final class Master implements ClusterMaster {
             for (Outcome.Send send : outcome.sends) {
                 send.to().post(shared.computeIfAbsent(send.message(), EncodedOnce::new));
             }
+            // In the book's order too (publishing never blocks): a link's LinkClosed after its LinkOpened.
+            outcome.events.forEach(events::publish);
         } finally {
             lock.unlock();
         }
@@ -241,7 +245,6 @@ public final class Master implements ClusterMaster {
         for (Outcome.Close close : outcome.closes) {
             close.session().close(close.reason());
         }
-        outcome.events.forEach(events::publish);
     }
 
     private <T> T read(Function<Book, T> query) {
@@ -298,7 +301,16 @@ public final class Master implements ClusterMaster {
                         + " ms): it is dead, frozen, or cut off");
             }
         }
-        change(book -> book.expire(now));
+        offTimer(() -> change(book -> book.expire(now)));
+    }
+
+    /** Runs work that may call an SPI (releasing ports) on a virtual thread, not on the timer. */
+    private void offTimer(Runnable work) {
+        try {
+            sessionThreads.execute(work);
+        } catch (RejectedExecutionException e) {
+            // Closed: nothing more to book.
+        }
     }
 
     // ---------------------------------------------------------------- sessions ending

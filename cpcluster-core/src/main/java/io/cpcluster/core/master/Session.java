@@ -92,6 +92,8 @@ final class Session {
             outbox = new Outbox("cpcluster-master-writer-" + Addresses.text(remote),
                     new FrameOutput(connection.output()), OUTBOX_CAPACITY, this::closeConnection);
             if (closed.get()) {
+                // Closed while the transport's handshake ran, before the outbox was there to stop.
+                outbox.stop();
                 return;
             }
             byte[] nonce = Secrets.newNonce();

@@ -84,7 +84,8 @@ final class Acceptor {
             FrameOutput output = new FrameOutput(connection.output());
             byte[] nonce = Secrets.newNonce();
             output.write(ControlCodec.encode(new Control.LinkHello(Control.VERSION, id.value(),
-                    Secrets.base64(nonce), Link.frameLimit(setup.config().maxPayloadSize()))));
+                    Secrets.base64(nonce), Link.frameLimit(setup.config().maxPayloadSize()),
+                    setup.config().maxCallsInFlight())));
             byte[] frame = input.readFrame(MasterLink.MAX_HANDSHAKE_FRAME);
             if (frame == null) {
                 return;
@@ -117,7 +118,7 @@ final class Acceptor {
             NodeInfo self = setup.self();
             LinkInfo info = new LinkInfo(id, peer.id(), self.id(), self.host(), port, Instant.now());
             setup.opened(new Link(setup.host(), info, peer, connection, input, output,
-                    Math.min(auth.version(), Control.VERSION), auth.maxFrameSize()));
+                    Math.min(auth.version(), Control.VERSION), auth.maxFrameSize(), auth.maxCalls()));
             handedOver = true;
         } catch (IOException | ProtocolException e) {
             LOG.log(Level.DEBUG, "link {0}: handshake with {1} failed: {2}", id, connection.remoteAddress(),

@@ -114,6 +114,12 @@ final class LinkSetup {
             return pending.future;
         }
         requests.put(requestId, pending);
+        if (closed.get()) {
+            // close() may have swept the requests before this one was there.
+            requests.remove(requestId);
+            pending.fail(new ClusterException("this node is closed"));
+            return pending.future;
+        }
         pending.timeout = host.schedule(() -> {
             requests.remove(requestId);
             pending.fail(new ClusterException("no link to " + describe.apply(peer) + " within " + timeout + " ms"
@@ -201,7 +207,7 @@ final class LinkSetup {
             byte[] nonce = base64(hello.nonce());
             output.write(ControlCodec.encode(new Control.LinkAuth(version, linkId.value(), self.get().id().value(),
                     Secrets.base64(Secrets.proof(assigned.ticket(), nonce)),
-                    Link.frameLimit(config.maxPayloadSize()))));
+                    Link.frameLimit(config.maxPayloadSize()), config.maxCallsInFlight())));
             switch (ControlCodec.decode(requiredFromPeer(input))) {
                 case Control.LinkAccepted accepted -> LOG.log(Level.DEBUG, "link {0} accepted", linkId);
                 case Control.LinkDenied denied -> throw new ClusterException(peer.label() + " refused the link ("
@@ -213,7 +219,8 @@ final class LinkSetup {
             dialing.remove(linkId);
             int port = assigned.acceptorPort() != 0 ? assigned.acceptorPort() : assigned.port();
             LinkInfo info = new LinkInfo(linkId, self.get().id(), peer.id(), assigned.host(), port, Instant.now());
-            Link link = new Link(host, info, peer, connection, input, output, version, hello.maxFrameSize());
+            Link link = new Link(host, info, peer, connection, input, output, version, hello.maxFrameSize(),
+                    hello.maxCalls());
             handedOver = true;
             opened.accept(link);
             if (!pending.succeed(link)) {

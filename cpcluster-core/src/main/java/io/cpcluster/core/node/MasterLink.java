@@ -206,9 +206,17 @@ final class MasterLink {
         }
         Set<String> open = new HashSet<>();
         events.claims().forEach(claim -> open.add(claim.linkId()));
+        Set<String> reported = new HashSet<>();
         for (Control.LinkClaim claim : claimed) {
+            reported.add(claim.linkId());
             if (!open.contains(claim.linkId())) {
                 connection.send(new Control.LinkDown(claim.linkId(), "closed while this node rejoined"));
+            }
+        }
+        // Links that opened while the AUTH was on its way: their LINK_UP may have found no connection.
+        for (String linkId : open) {
+            if (!reported.contains(linkId)) {
+                connection.send(new Control.LinkUp(linkId));
             }
         }
     }

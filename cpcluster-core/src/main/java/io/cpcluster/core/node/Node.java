@@ -39,6 +39,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
@@ -53,7 +54,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * ({@link NodeConfig#linkReaders()}); application code (handlers, lanes) runs on {@link #application}
  * virtual threads; the library's own short jobs (dialing, keep-alives, cancels) on
  * {@link #background} virtual threads; events reach each listener on a thread of its own
- * ({@link EventHub}). No thread that reads the network runs application code or waits for it.
+ * ({@link EventHub}). No thread that reads the network runs application code; a link's reader waits
+ * for the application only when 1,024 messages wait for its consumer.
  */
 public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Submitter.Cluster {
     private static final System.Logger LOG = System.getLogger("io.cpcluster.node");
@@ -73,6 +75,8 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Sub
     private final ReentrantLock tasksLock = new ReentrantLock();
     private final Membership membership;
     private final OpenLinks links = new OpenLinks();
+    /** Orders a link's LinkOpened before its LinkClosed: held while a link is added or removed and announced. */
+    private final ReentrantLock announcing = new ReentrantLock();
     private final MasterLink master;
     private final LinkSetup setup;
     private final Submitter submitter;
@@ -186,33 +190,59 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Sub
 
     // ---------------------------------------------------------------- links
 
-    /** A link is up on this side: register it, start reading, tell the master and the listeners. */
+    /**
+     * A link is up on this side: register it and announce it, then start reading, so that its
+     * {@link LinkClosed} can only come after its {@link LinkOpened}.
+     */
     private void opened(Link link) {
-        links.add(link);
+        announcing.lock();
+        try {
+            links.add(link);
+            if (!closed.get()) {
+                events.publish(new LinkOpened(link.info()));
+            }
+        } finally {
+            announcing.unlock();
+        }
         if (closed.get()) {
             link.close("this node is closing", true);
             return;
         }
-        link.start();
         master.send(new Control.LinkUp(link.id().value()));
-        events.publish(new LinkOpened(link.info()));
+        link.start();
     }
 
     @Override
     public void linkClosed(Link link, String reason) {
-        if (links.remove(link)) {
+        boolean removed;
+        announcing.lock();
+        try {
+            removed = links.remove(link);
+            if (removed) {
+                events.publish(new LinkClosed(link.info(), reason));
+            }
+        } finally {
+            announcing.unlock();
+        }
+        if (removed) {
             master.send(new Control.LinkDown(link.id().value(), reason));
             submitter.linkClosed(link);
-            events.publish(new LinkClosed(link.info(), reason));
         }
     }
 
     @Override
     public DirectLink connect(NodeId peer) {
+        CompletableFuture<DirectLink> linking = connectAsync(peer);
         try {
-            return connectAsync(peer).get();
+            // The request has its own deadline (linkTimeout); this one only bounds a wait that
+            // nothing would end, should the node close under it.
+            return linking.get(config.linkTimeout().toMillis() + CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw rethrow(e.getCause());
+        } catch (TimeoutException e) {
+            linking.cancel(false);
+            throw new ClusterException("no link to " + membership.describe(peer) + " within "
+                    + config.linkTimeout().toMillis() + " ms (NodeConfig.linkTimeout)", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ClusterException("interrupted while waiting for a link to " + peer, e);

@@ -5,12 +5,14 @@ import io.cpcluster.ClusterListener;
 import io.cpcluster.Subscription;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Delivers a master's or a node's events to its listeners. {@link #publish} never blocks: each
@@ -27,6 +29,8 @@ public final class EventHub {
     private final String name;
     private final CopyOnWriteArrayList<Listening> listening = new CopyOnWriteArrayList<>();
     private final AtomicLong dropped = new AtomicLong();
+    /** Guards adding and removing listeners against closing. */
+    private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean closed;
 
     public EventHub(String name) {
@@ -81,7 +85,7 @@ public final class EventHub {
             }
         }
 
-        /** Stops after what is queued; the END marker goes in even when the queue is full. */
+        /** Drops what is queued and stops the listener's thread. */
         void end() {
             queue.clear();
             queue.offer(END);
@@ -89,19 +93,31 @@ public final class EventHub {
 
         @Override
         public void close() {
-            if (listening.remove(this)) {
-                end();
+            lock.lock();
+            try {
+                if (!listening.remove(this)) {
+                    return;
+                }
+            } finally {
+                lock.unlock();
             }
+            end();
         }
     }
 
     public Subscription subscribe(ClusterListener listener) {
         Objects.requireNonNull(listener, "listener");
         Listening subscription = new Listening(listener);
-        listening.add(subscription);
-        if (closed) {
-            subscription.close();
+        lock.lock();
+        try {
+            if (!closed) {
+                listening.add(subscription);
+                return subscription;
+            }
+        } finally {
+            lock.unlock();
         }
+        subscription.end();
         return subscription;
     }
 
@@ -125,22 +141,29 @@ public final class EventHub {
      * stops their threads.
      */
     public void close(Duration timeout) {
-        if (closed) {
-            return;
+        List<Listening> all;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            all = List.copyOf(listening);
+            listening.clear();
+        } finally {
+            lock.unlock();
         }
-        closed = true;
         long deadline = System.nanoTime() + timeout.toNanos();
-        for (Listening each : listening) {
+        for (Listening each : all) {
             if (!each.queue.offer(END)) {
                 each.thread.interrupt();
             }
         }
-        for (Listening each : listening) {
+        for (Listening each : all) {
             long left = Math.max(1, deadline - System.nanoTime());
             if (!Threads.join(each.thread, Duration.ofNanos(left))) {
                 each.thread.interrupt();
             }
         }
-        listening.clear();
     }
 }

@@ -24,6 +24,8 @@ public final class Lane implements Executor {
     private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
     /** True while a thread drains the queue; only that thread runs tasks. */
     private final AtomicBoolean draining = new AtomicBoolean();
+    /** The thread draining the queue now, if any. */
+    private volatile Thread current;
 
     /**
      * @param name for log lines
@@ -48,15 +50,26 @@ public final class Lane implements Executor {
     }
 
     private void drain() {
+        current = Thread.currentThread();
+        try {
+            drainQueue();
+        } finally {
+            current = null;
+        }
+    }
+
+    private void drainQueue() {
         while (true) {
             Runnable task = queue.poll();
             if (task == null) {
+                current = null;
                 draining.set(false);
                 // A task added after the poll and before the flag was cleared found the flag set
                 // and started no thread: take it, unless another thread already did.
                 if (queue.isEmpty() || !draining.compareAndSet(false, true)) {
                     return;
                 }
+                current = Thread.currentThread();
                 continue;
             }
             Thread.interrupted();
@@ -66,6 +79,14 @@ public final class Lane implements Executor {
                 LOG.log(Level.WARNING, "a task on " + name + " failed", e);
             }
         }
+    }
+
+    /**
+     * Whether the calling thread is this lane's, running one of its tasks: work that task would
+     * wait for must not be queued behind it.
+     */
+    public boolean isCurrent() {
+        return current == Thread.currentThread();
     }
 
     /** Tasks waiting to run. */

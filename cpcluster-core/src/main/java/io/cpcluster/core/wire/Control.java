@@ -18,8 +18,8 @@ import java.util.List;
 public sealed interface Control {
     /**
      * The protocol version this implementation speaks. Version 2 adds the link frame {@code CANCEL},
-     * {@code LINK_ASSIGNED}'s {@code acceptorPort} and {@code LINK_DENIED}'s {@code code}; a peer
-     * that speaks version 1 is never sent a {@code CANCEL}.
+     * {@code LINK_ASSIGNED}'s {@code acceptorPort}, {@code LINK_DENIED}'s {@code code} and the
+     * link handshake's {@code maxCalls}; a peer that speaks version 1 is never sent a {@code CANCEL}.
      */
     int VERSION = 2;
     /** The oldest protocol version this implementation speaks. */
@@ -218,16 +218,24 @@ public sealed interface Control {
         }
     }
 
-    /** Accepting node to connecting node, first frame on a link: the challenge. */
-    record LinkHello(int version, String linkId, String nonce, int maxFrameSize) implements Control {
+    /**
+     * Accepting node to connecting node, first frame on a link: the challenge, and what the
+     * acceptor takes: frames up to {@code maxFrameSize} bytes, and (version 2; 0 when absent)
+     * up to {@code maxCalls} of the connecting node's calls at once.
+     */
+    record LinkHello(int version, String linkId, String nonce, int maxFrameSize, int maxCalls) implements Control {
         public LinkHello {
             need(linkId, "LINK_HELLO", "linkId");
             need(nonce, "LINK_HELLO", "nonce");
         }
     }
 
-    /** Connecting node to accepting node: the proof that it holds the link's ticket. */
-    record LinkAuth(int version, String linkId, String nodeId, String proof, int maxFrameSize) implements Control {
+    /**
+     * Connecting node to accepting node: the proof that it holds the link's ticket, and what it
+     * takes, as in {@link LinkHello}.
+     */
+    record LinkAuth(int version, String linkId, String nodeId, String proof, int maxFrameSize, int maxCalls)
+            implements Control {
         public LinkAuth {
             need(linkId, "LINK_AUTH", "linkId");
             need(nodeId, "LINK_AUTH", "nodeId");

@@ -124,10 +124,11 @@ public final class ControlCodec {
                 case Control.LinkDown m -> json.write("linkId", m.linkId()).write("reason", m.reason());
                 case Control.Bye m -> json.write("reason", m.reason());
                 case Control.Fault m -> json.write("code", m.code()).write("message", m.message());
-                case Control.LinkHello m -> json.write("version", m.version()).write("linkId", m.linkId())
-                        .write("nonce", m.nonce()).write("maxFrameSize", m.maxFrameSize());
-                case Control.LinkAuth m -> json.write("version", m.version()).write("linkId", m.linkId())
-                        .write("nodeId", m.nodeId()).write("proof", m.proof()).write("maxFrameSize", m.maxFrameSize());
+                case Control.LinkHello m -> optional(json.write("version", m.version()).write("linkId", m.linkId())
+                        .write("nonce", m.nonce()).write("maxFrameSize", m.maxFrameSize()), "maxCalls", m.maxCalls());
+                case Control.LinkAuth m -> optional(json.write("version", m.version()).write("linkId", m.linkId())
+                        .write("nodeId", m.nodeId()).write("proof", m.proof()).write("maxFrameSize", m.maxFrameSize()),
+                        "maxCalls", m.maxCalls());
                 case Control.LinkAccepted m -> json.write("linkId", m.linkId());
                 case Control.LinkDenied m -> {
                     if (m.code() != null) {
@@ -139,6 +140,11 @@ public final class ControlCodec {
             json.writeEnd();
         }
         return bytes.toByteArray();
+    }
+
+    /** Writes a field that is left out when it is 0. */
+    private static JsonGenerator optional(JsonGenerator json, String name, int value) {
+        return value != 0 ? json.write(name, value) : json;
     }
 
     private static void strings(JsonGenerator json, String name, List<String> values) {
@@ -203,9 +209,9 @@ public final class ControlCodec {
                 case "BYE" -> new Control.Bye(f.string("reason"));
                 case "ERROR" -> new Control.Fault(f.string("code"), f.string("message"));
                 case "LINK_HELLO" -> new Control.LinkHello(f.integer("version"), f.string("linkId"), f.string("nonce"),
-                        f.integer("maxFrameSize"));
+                        f.integer("maxFrameSize"), f.optionalInteger("maxCalls"));
                 case "LINK_AUTH" -> new Control.LinkAuth(f.integer("version"), f.string("linkId"), f.string("nodeId"),
-                        f.string("proof"), f.integer("maxFrameSize"));
+                        f.string("proof"), f.integer("maxFrameSize"), f.optionalInteger("maxCalls"));
                 case "LINK_ACCEPTED" -> new Control.LinkAccepted(f.string("linkId"));
                 case "LINK_DENIED" -> new Control.LinkDenied(f.string("code"), f.string("reason"));
                 default -> throw new IllegalArgumentException("unknown message type '" + quote(type) + "'");
