@@ -12,9 +12,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * consumers, dependent actions of call futures, {@code SERIAL} handlers).
  *
  * <p>{@link #execute} never blocks and has no bound of its own: what puts work here bounds it
- * (the link's reader waits for room before it queues messages or calls; the dependents of a
- * call's future are as many as the application attached). A task that throws is logged; the
- * lane goes on with the next. Each task starts with its thread's interrupt flag clear.
+ * (the link's reader waits for room before it queues a message; a link runs at most its
+ * {@code maxCallsInFlight} calls; the dependents of a call's future are as many as the
+ * application attached). A task that throws is logged; the lane goes on with the next. Each task
+ * starts with its thread's interrupt flag clear. A task that waits for work it would queue here
+ * must queue it elsewhere ({@link #isCurrent()} tells).
  */
 public final class Lane implements Executor {
     private static final System.Logger LOG = System.getLogger("io.cpcluster.link");
