@@ -4,6 +4,7 @@ import io.cpcluster.DirectLink;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -14,7 +15,9 @@ import java.util.function.Consumer;
  * held or queued at once; the link's reader waits for room past that, which holds the peer back
  * through TCP, and the link does not count that wait against the peer.
  *
- * <p>All fields are guarded by {@link #lock}.
+ * <p>The count of messages not yet consumed is atomic, so that a message costs the reader and
+ * the lane no lock; the lock guards the messages held for a consumer not yet set, setting the
+ * consumer, and the reader's wait for room.
  */
 final class Inbox {
     private static final System.Logger LOG = System.getLogger("io.cpcluster.link");
@@ -22,12 +25,15 @@ final class Inbox {
     private final Link link;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition room = lock.newCondition();
-    /** Messages that arrived before a consumer was set. */
+    /** Messages that arrived before a consumer was set; guarded by {@link #lock}. */
     private final ArrayDeque<byte[]> held = new ArrayDeque<>();
-    private Consumer<byte[]> consumer;
+    /** Set under {@link #lock}; read anywhere. */
+    private volatile Consumer<byte[]> consumer;
     /** Messages held, or queued on the lane and not yet consumed. */
-    private int pending;
-    private boolean closed;
+    private final AtomicInteger pending = new AtomicInteger();
+    /** True while the reader waits for room; set under {@link #lock}. */
+    private volatile boolean waiting;
+    private volatile boolean closed;
 
     Inbox(Link link) {
         this.link = link;
@@ -35,28 +41,41 @@ final class Inbox {
 
     /** A message from the peer (on the link's reader). */
     void received(byte[] message) {
+        if (pending.get() >= DirectLink.MAX_QUEUED_MESSAGES) {
+            awaitRoom();
+        }
+        if (closed) {
+            return;
+        }
+        pending.incrementAndGet();
+        if (consumer == null) {
+            lock.lock();
+            try {
+                // Checked again under the lock that setting the consumer takes, so that no
+                // message passes the ones held before it.
+                if (consumer == null) {
+                    held.add(message);
+                    return;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        link.lane().execute(() -> deliver(message, null));
+    }
+
+    /** Waits, not reading, until the application has taken a message (or the link closed). */
+    private void awaitRoom() {
         lock.lock();
         try {
-            if (pending >= DirectLink.MAX_QUEUED_MESSAGES && !closed) {
-                link.pausing(true);
-                try {
-                    while (pending >= DirectLink.MAX_QUEUED_MESSAGES && !closed) {
-                        room.awaitUninterruptibly();
-                    }
-                } finally {
-                    link.pausing(false);
-                }
-            }
-            if (closed) {
-                return;
-            }
-            pending++;
-            if (consumer == null) {
-                held.add(message);
-            } else {
-                link.lane().execute(() -> deliver(message));
+            waiting = true;
+            link.pausing(true);
+            while (pending.get() >= DirectLink.MAX_QUEUED_MESSAGES && !closed) {
+                room.awaitUninterruptibly();
             }
         } finally {
+            waiting = false;
+            link.pausing(false);
             lock.unlock();
         }
     }
@@ -65,60 +84,58 @@ final class Inbox {
         Objects.requireNonNull(consumer, "consumer");
         lock.lock();
         try {
-            boolean first = this.consumer == null;
-            this.consumer = consumer;
-            if (first) {
-                // Under the lock, so that no message the reader takes next can overtake these.
+            if (this.consumer == null) {
+                // The held messages go to the lane first, and only then may the reader see a
+                // consumer and queue messages itself: none of those can overtake these.
                 byte[] message;
                 while ((message = held.poll()) != null) {
                     byte[] each = message;
-                    link.lane().execute(() -> deliver(each));
+                    link.lane().execute(() -> deliver(each, consumer));
                 }
             }
+            this.consumer = consumer;
         } finally {
             lock.unlock();
         }
     }
 
-    /** Hands one message to the consumer of the moment (on the lane). */
-    private void deliver(byte[] message) {
-        Consumer<byte[]> to;
-        lock.lock();
+    /**
+     * Hands one message to the consumer of the moment (on the lane), or, for a message held
+     * until the first consumer was set, to that one if it is not yet visible here.
+     */
+    private void deliver(byte[] message, Consumer<byte[]> first) {
+        Consumer<byte[]> to = consumer;
         try {
-            to = consumer;
-        } finally {
-            lock.unlock();
-        }
-        try {
-            to.accept(message);
+            (to != null ? to : first).accept(message);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "the message consumer of link " + link.id() + " failed", e);
         } finally {
-            lock.lock();
-            try {
-                pending--;
-                room.signal();
-            } finally {
-                lock.unlock();
+            pending.decrementAndGet();
+            if (waiting) {
+                signalRoom();
             }
+        }
+    }
+
+    private void signalRoom() {
+        lock.lock();
+        try {
+            room.signal();
+        } finally {
+            lock.unlock();
         }
     }
 
     /** Messages held or queued and not yet consumed. */
     int pending() {
-        lock.lock();
-        try {
-            return pending;
-        } finally {
-            lock.unlock();
-        }
+        return pending.get();
     }
 
     /** The link closed: a reader waiting for room stops waiting; held messages are dropped. */
     void close() {
+        closed = true;
         lock.lock();
         try {
-            closed = true;
             held.clear();
             room.signalAll();
         } finally {
