@@ -304,6 +304,9 @@ final class OutgoingCalls {
 
     /** Gives free slots to the calls that wait longest. Call with the lock held. */
     private List<Call<?>> promote() {
+        if (waiting.isEmpty() || held >= max) {
+            return List.of();
+        }
         List<Call<?>> promoted = new ArrayList<>();
         while (held < max && !waiting.isEmpty()) {
             Call<?> next = waiting.poll();
