@@ -8,11 +8,9 @@ import io.cpcluster.ClusterNode;
 import io.cpcluster.DirectLink;
 import io.cpcluster.NodeInfo;
 import io.cpcluster.PortRange;
-import io.cpcluster.core.defaults.RangePortAllocator;
 import io.cpcluster.spi.PortAllocator;
 import java.time.Duration;
 import java.util.List;
-import java.util.SortedSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -40,12 +38,11 @@ class MasterLockTest {
     private CompletableFuture<DirectLink> linking;
 
     /** Ports from a range, like {@code range}; the first allocation waits for the test to end. */
-    private final class SlowFirstAllocator implements PortAllocator {
-        private final RangePortAllocator ports;
+    private final class SlowFirstAllocator extends ForwardingPortAllocator {
         private final AtomicBoolean first = new AtomicBoolean(true);
 
         SlowFirstAllocator(PortRange range) {
-            ports = new RangePortAllocator(range);
+            super(range);
         }
 
         @Override
@@ -58,22 +55,7 @@ class MasterLockTest {
                     Thread.currentThread().interrupt();
                 }
             }
-            return ports.allocate(host);
-        }
-
-        @Override
-        public boolean reserve(String host, int port) {
-            return ports.reserve(host, port);
-        }
-
-        @Override
-        public void release(String host, int port) {
-            ports.release(host, port);
-        }
-
-        @Override
-        public SortedSet<Integer> inUse(String host) {
-            return ports.inUse(host);
+            return super.allocate(host);
         }
     }
 

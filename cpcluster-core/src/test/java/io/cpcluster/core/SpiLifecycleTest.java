@@ -12,13 +12,11 @@ import io.cpcluster.NodeConfig;
 import io.cpcluster.PortRange;
 import io.cpcluster.core.defaults.FileTokenStore;
 import io.cpcluster.core.defaults.MemoryTokenStore;
-import io.cpcluster.core.defaults.RangePortAllocator;
 import io.cpcluster.spi.PortAllocator;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
-import java.util.SortedSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -94,31 +92,10 @@ class SpiLifecycleTest {
         PortRange range = TestPorts.range(1);
         int bound = range.first();
         TestProxy mapping = closing.later(new TestProxy(new java.net.InetSocketAddress("127.0.0.1", bound)));
-        RangePortAllocator ports = new RangePortAllocator(range);
-        PortAllocator mapped = new PortAllocator() {
-            @Override
-            public int allocate(String host) {
-                return ports.allocate(host);
-            }
-
-            @Override
-            public boolean reserve(String host, int port) {
-                return ports.reserve(host, port);
-            }
-
-            @Override
-            public void release(String host, int port) {
-                ports.release(host, port);
-            }
-
+        PortAllocator mapped = new ForwardingPortAllocator(range) {
             @Override
             public int dialPort(String host, int bindPort) {
                 return bindPort == bound ? mapping.port() : bindPort;
-            }
-
-            @Override
-            public SortedSet<Integer> inUse(String host) {
-                return ports.inUse(host);
             }
         };
         ClusterMaster master = closing.later(ClusterMaster.start(MasterConfig.builder().port(0).portRange(range)

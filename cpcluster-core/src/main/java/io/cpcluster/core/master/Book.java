@@ -131,22 +131,9 @@ final class Book {
             if (link.state == Brokered.State.ASSIGNED) {
                 // A node reports only links open on its side: the claim is its LINK_UP, which may
                 // have been lost with its old connection.
-                if (node.equals(link.initiatorId)) {
-                    link.initiatorUp = true;
-                } else {
-                    link.acceptorUp = true;
-                }
-                if (link.initiatorUp && link.acceptorUp) {
-                    link.state = Brokered.State.OPEN;
-                    link.openedAt = Instant.now();
-                    link.deadlineNanos = 0;
-                    outcome.publish(new LinkOpened(link.info()));
-                }
+                endUp(link, node.equals(link.initiatorId), outcome);
             } else if (link.state == Brokered.State.CLAIMED && link.bothPresent()) {
-                link.state = Brokered.State.OPEN;
-                link.openedAt = Instant.now();
-                link.deadlineNanos = 0;
-                outcome.publish(new LinkOpened(link.info()));
+                open(link, outcome);
             }
         }
         for (Claim claim : reported.values()) {
@@ -314,19 +301,28 @@ final class Book {
                 || link.state == Brokered.State.CLAIMED) {
             return outcome;
         }
-        if (session == link.initiator) {
+        endUp(link, session == link.initiator, outcome);
+        return outcome;
+    }
+
+    /** One end of a link being set up is up; the link opens once both are. */
+    private void endUp(Brokered link, boolean initiator, Outcome outcome) {
+        if (initiator) {
             link.initiatorUp = true;
         } else {
             link.acceptorUp = true;
         }
         if (link.initiatorUp && link.acceptorUp) {
-            link.state = Brokered.State.OPEN;
-            link.openedAt = Instant.now();
-            link.deadlineNanos = 0;
-            LOG.log(Level.DEBUG, "link {0} open: {1} -> {2}:{3}", link.id, link.initiatorId, link.host, link.port);
-            outcome.publish(new LinkOpened(link.info()));
+            open(link, outcome);
         }
-        return outcome;
+    }
+
+    private void open(Brokered link, Outcome outcome) {
+        link.state = Brokered.State.OPEN;
+        link.openedAt = Instant.now();
+        link.deadlineNanos = 0;
+        LOG.log(Level.DEBUG, "link {0} open: {1} -> {2}:{3}", link.id, link.initiatorId, link.host, link.port);
+        outcome.publish(new LinkOpened(link.info()));
     }
 
     /** One end closed the link, or could not open it (step 7). */

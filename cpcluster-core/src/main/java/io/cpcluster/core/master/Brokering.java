@@ -14,9 +14,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Brokers links (DESIGN §5, steps 1 to 4) for the master: takes a node's request, allocates a
- * port on the acceptor's host, and answers the acceptor's "listening" or "could not bind". Every
- * call to the {@link PortAllocator} happens here, outside the master's lock; the book then
- * records the result under it. Runs on the requesting session's thread.
+ * port on the acceptor's host, and answers the acceptor's "listening" or "could not bind". It asks
+ * the {@link PortAllocator} for ports (and the ports to dial) outside the master's lock; the book
+ * then records the result under it, and the master gives ports back after it. Runs on the
+ * requesting session's thread, or, for a request held through the rejoin grace, on a virtual
+ * thread the timer starts.
  */
 final class Brokering {
     private static final System.Logger LOG = System.getLogger("io.cpcluster.master");

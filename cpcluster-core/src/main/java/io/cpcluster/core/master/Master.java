@@ -51,10 +51,11 @@ import java.util.function.Function;
  *
  * <p>Threads and what they own: one virtual thread accepts; each connection is a {@link Session}
  * on virtual threads of its own (a reader, a writer). The book is guarded by {@link #lock}, held
- * only while the book changes: calls to the SPIs (allocating, reserving and releasing ports,
- * checking proofs), encoding, sending and closing happen outside it, driven by the
- * {@link Outcome} each change returns. The set of connections is concurrent, owned by the
- * accept loop (adds) and the sessions (removes). The timer sweeps silent nodes and expired links.
+ * only while the book changes and its {@link Outcome}'s messages and events are queued (neither
+ * blocks, and nothing is encoded there); calls to the SPIs (allocating, reserving and releasing
+ * ports, checking proofs), encoding, writing and closing happen outside it. The set of connections
+ * is concurrent, owned by the accept loop (adds) and the sessions (removes). The timer sweeps
+ * silent nodes (closing their sockets) and hands the expiry of links to a virtual thread.
  * Listeners get events through an {@link EventHub}, which never blocks.
  */
 public final class Master implements ClusterMaster {
