@@ -49,8 +49,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * connection to the master is a {@link MasterLink}, opening links a {@link LinkSetup}, each open
  * link a {@link Link}, {@code submit} a {@link Submitter}.
  *
- * <p>Threads and what they own: the master's reader (in {@link MasterLink}) writes {@link #nodes};
- * the timer runs {@link #beat} and deadlines; links are read by the reader pool
+ * <p>Threads and what they own: the master's reader (in {@link MasterLink}) keeps the
+ * {@link Membership} current; the timer runs {@link #beat} and deadlines; links are read by the reader pool
  * ({@link NodeConfig#linkReaders()}); application code (handlers, lanes) runs on {@link #application}
  * virtual threads; the library's own short jobs (dialing, keep-alives, cancels) on
  * {@link #background} virtual threads; events reach each listener on a thread of its own
