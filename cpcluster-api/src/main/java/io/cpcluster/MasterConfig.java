@@ -35,9 +35,10 @@ import java.util.Optional;
  *        else {@code memory}
  * @param portAllocator creates the port allocator; default {@code range}
  * @param authTimeout how long a new connection may take to authenticate; default 5 s
- * @param authFailureDelay how long the master waits before refusing a wrong proof; it doubles
- *        with each further failure from the same address, up to 5 s, and resets after a success;
- *        default 100 ms
+ * @param authFailureDelay after a wrong proof from an address, how long the master checks no
+ *        other proof from it: an {@code AUTH} from there meanwhile is refused at once, unchecked.
+ *        The pause doubles with each further wrong proof, up to 5 s, and a success or a quiet
+ *        minute resets it; wrong proofs are always answered at once; default 100 ms
  * @param ticketTimeout how long an offered link waits for its initiator to connect; default 10 s
  * @param maxControlFrameSize the largest control frame accepted, in bytes; default 64 KiB
  * @param heartbeatTimeout how long a node may go without a word before the master drops it,
@@ -45,16 +46,34 @@ import java.util.Optional;
  * @param rejoinGrace after a restart (the master found its token in its token store), how long it
  *        waits for nodes to rejoin and report their open links before it brokers new links, so that
  *        no port is handed out twice; default 5 s
+ * @param maxUnauthenticated the most connections that may be authenticating at once, over all
+ *        addresses; a connection past it is closed as soon as it is accepted; default 1,024
+ * @param maxUnauthenticatedPerAddress the most connections from one IP address that may be
+ *        authenticating at once; default 64
+ * @param writeTimeout how long a write to a node may go without progress (the node reads
+ *        nothing) before the master drops the node; default 10 s
+ * @param maxOutboxBytes the most bytes of messages that may wait to be written to one node;
+ *        a node that lets more pile up is dropped as too slow; default 8 MiB
  */
 public record MasterConfig(InetSocketAddress address, Optional<String> advertisedHost, PortRange portRange,
                            Optional<Path> joinFile, Optional<String> token, Transport transport,
                            TokenStore.Provider tokenStore, PortAllocator.Provider portAllocator,
                            Duration authTimeout, Duration authFailureDelay, Duration ticketTimeout,
-                           int maxControlFrameSize, Duration heartbeatTimeout, Duration rejoinGrace) {
+                           int maxControlFrameSize, Duration heartbeatTimeout, Duration rejoinGrace,
+                           int maxUnauthenticated, int maxUnauthenticatedPerAddress, Duration writeTimeout,
+                           int maxOutboxBytes) {
     /** The default port the master listens on. */
     public static final int DEFAULT_PORT = 55000;
     /** The default largest control frame, 64 KiB. */
     public static final int DEFAULT_MAX_CONTROL_FRAME_SIZE = 64 * 1024;
+    /** The default most connections authenticating at once, 1,024. */
+    public static final int DEFAULT_MAX_UNAUTHENTICATED = 1024;
+    /** The default most connections authenticating at once from one address, 64. */
+    public static final int DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS = 64;
+    /** The default most bytes waiting to be written to one node, 8 MiB. */
+    public static final int DEFAULT_MAX_OUTBOX_BYTES = 8 * 1024 * 1024;
+    /** The smallest {@link #maxOutboxBytes()} allowed, 64 KiB. */
+    public static final int MIN_OUTBOX_BYTES = 64 * 1024;
 
     /**
      * Checks the settings.
@@ -76,6 +95,10 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         Settings.between(maxControlFrameSize, 1024, 16 * 1024 * 1024, "maxControlFrameSize");
         Settings.positive(heartbeatTimeout, "heartbeatTimeout");
         Settings.notNegative(rejoinGrace, "rejoinGrace");
+        Settings.between(maxUnauthenticated, 1, 1_000_000, "maxUnauthenticated");
+        Settings.between(maxUnauthenticatedPerAddress, 1, maxUnauthenticated, "maxUnauthenticatedPerAddress");
+        Settings.positive(writeTimeout, "writeTimeout");
+        Settings.between(maxOutboxBytes, MIN_OUTBOX_BYTES, Integer.MAX_VALUE, "maxOutboxBytes");
         token.ifPresent(Settings::checkToken);
     }
 
@@ -109,6 +132,10 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         builder.maxControlFrameSize = maxControlFrameSize;
         builder.heartbeatTimeout = heartbeatTimeout;
         builder.rejoinGrace = rejoinGrace;
+        builder.maxUnauthenticated = maxUnauthenticated;
+        builder.maxUnauthenticatedPerAddress = maxUnauthenticatedPerAddress;
+        builder.writeTimeout = writeTimeout;
+        builder.maxOutboxBytes = maxOutboxBytes;
         return builder;
     }
 
@@ -121,7 +148,9 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
                 + ", portAllocator=" + portAllocator.name() + ", authTimeout=" + authTimeout
                 + ", authFailureDelay=" + authFailureDelay + ", ticketTimeout=" + ticketTimeout
                 + ", maxControlFrameSize=" + maxControlFrameSize + ", heartbeatTimeout=" + heartbeatTimeout
-                + ", rejoinGrace=" + rejoinGrace + "]";
+                + ", rejoinGrace=" + rejoinGrace + ", maxUnauthenticated=" + maxUnauthenticated
+                + ", maxUnauthenticatedPerAddress=" + maxUnauthenticatedPerAddress + ", writeTimeout=" + writeTimeout
+                + ", maxOutboxBytes=" + maxOutboxBytes + "]";
     }
 
     /** Builds a {@link MasterConfig}. Not thread-safe; {@link #build()} may be called more than once. */
@@ -143,6 +172,10 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         private int maxControlFrameSize = DEFAULT_MAX_CONTROL_FRAME_SIZE;
         private Duration heartbeatTimeout = Duration.ofSeconds(5);
         private Duration rejoinGrace = Duration.ofSeconds(5);
+        private int maxUnauthenticated = DEFAULT_MAX_UNAUTHENTICATED;
+        private int maxUnauthenticatedPerAddress = DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS;
+        private Duration writeTimeout = Duration.ofSeconds(10);
+        private int maxOutboxBytes = DEFAULT_MAX_OUTBOX_BYTES;
 
         private Builder() {
         }
@@ -340,9 +373,11 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         }
 
         /**
-         * Sets how long the master waits before refusing a first wrong proof from an address.
+         * Sets how long, after a first wrong proof from an address, the master checks no other
+         * proof from it (an {@code AUTH} meanwhile is refused at once, unchecked).
          *
-         * @param delay zero or more; it doubles with each further failure, up to 5 s
+         * @param delay zero or more (zero: no pause); it doubles with each further wrong proof,
+         *        up to 5 s
          * @return this builder
          */
         public Builder authFailureDelay(Duration delay) {
@@ -395,6 +430,51 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         }
 
         /**
+         * Sets the most connections that may be authenticating at once, over all addresses.
+         *
+         * @param connections at least 1
+         * @return this builder
+         */
+        public Builder maxUnauthenticated(int connections) {
+            this.maxUnauthenticated = Settings.between(connections, 1, 1_000_000, "maxUnauthenticated");
+            return this;
+        }
+
+        /**
+         * Sets the most connections from one IP address that may be authenticating at once.
+         *
+         * @param connections at least 1, and at most {@code maxUnauthenticated} when built
+         * @return this builder
+         */
+        public Builder maxUnauthenticatedPerAddress(int connections) {
+            this.maxUnauthenticatedPerAddress = Settings.between(connections, 1, 1_000_000,
+                    "maxUnauthenticatedPerAddress");
+            return this;
+        }
+
+        /**
+         * Sets how long a write to a node may go without progress before the master drops it.
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         */
+        public Builder writeTimeout(Duration timeout) {
+            this.writeTimeout = Settings.positive(timeout, "writeTimeout");
+            return this;
+        }
+
+        /**
+         * Sets the most bytes of messages that may wait to be written to one node.
+         *
+         * @param bytes at least 64 KiB
+         * @return this builder
+         */
+        public Builder maxOutboxBytes(int bytes) {
+            this.maxOutboxBytes = Settings.between(bytes, MIN_OUTBOX_BYTES, Integer.MAX_VALUE, "maxOutboxBytes");
+            return this;
+        }
+
+        /**
          * Builds the configuration, finding the transport, token store and port allocator chosen
          * by name.
          *
@@ -410,7 +490,7 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
             return new MasterConfig(address, Optional.ofNullable(advertisedHost), portRange,
                     Optional.ofNullable(joinFile), Optional.ofNullable(token), chosenTransport, chosenStore,
                     chosenAllocator, authTimeout, authFailureDelay, ticketTimeout, maxControlFrameSize, heartbeatTimeout,
-                    rejoinGrace);
+                    rejoinGrace, maxUnauthenticated, maxUnauthenticatedPerAddress, writeTimeout, maxOutboxBytes);
         }
     }
 }

@@ -69,6 +69,19 @@ import java.util.Optional;
  *        jitter) up to {@code reconnectMaxDelay}; default 100 ms
  * @param reconnectMaxDelay the longest wait between reconnection attempts; default 5 s
  * @param closeTimeout how long {@link ClusterNode#close()} lets calls in flight finish; default 5 s
+ * @param writeTimeout how long a write to a peer or to the master may go without progress (the
+ *        other end reads nothing) before this node closes that link, failing its calls, or takes
+ *        the master for lost; default 10 s
+ * @param maxCallBytesInFlight on each link, the most bytes of the peer's call inputs this node
+ *        holds at once (from a call's arrival until its answer is written); a call past it is
+ *        refused at once with a {@link LinkOverloadedException}; by default 64 MiB, or
+ *        {@code maxPayloadSize} when that is larger
+ * @param maxQueuedMessageBytes on each link, the most bytes of messages received and not yet
+ *        consumed; past it the link stops reading until the application catches up; by default
+ *        64 MiB, or {@code maxPayloadSize} when that is larger
+ * @param maxLinkHandshakes the most connections to this node's link ports that may be in their
+ *        handshake at once (not yet proved a ticket), in all; from one address, an eighth of
+ *        that (at least 1); a connection past either is closed at once; default 64
  * @param tasks the tasks this node serves from the start, by name
  */
 public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<String> token,
@@ -78,7 +91,8 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
                          int maxCallsInFlight,
                          Duration heartbeatInterval, Duration heartbeatTimeout, Duration linkHeartbeatInterval,
                          Duration linkHeartbeatTimeout, Duration reconnectDelay, Duration reconnectMaxDelay,
-                         Duration closeTimeout, Map<String, TaskBinding<?, ?>> tasks) {
+                         Duration closeTimeout, Duration writeTimeout, long maxCallBytesInFlight,
+                         long maxQueuedMessageBytes, int maxLinkHandshakes, Map<String, TaskBinding<?, ?>> tasks) {
     /** The default largest payload on a direct link, 16 MiB. */
     public static final int DEFAULT_MAX_PAYLOAD_SIZE = 16 * 1024 * 1024;
     /** The smallest {@link #maxPayloadSize()} allowed, 64 KiB. */
@@ -87,6 +101,12 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
     public static final int MAX_PAYLOAD_SIZE = 1 << 30;
     /** The longest node name, in characters. */
     public static final int MAX_NAME_LENGTH = 128;
+    /** The default most bytes of a peer's call inputs held per link, 64 MiB (or the payload limit, if larger). */
+    public static final long DEFAULT_MAX_CALL_BYTES_IN_FLIGHT = 64L * 1024 * 1024;
+    /** The default most bytes of unconsumed messages held per link, 64 MiB (or the payload limit, if larger). */
+    public static final long DEFAULT_MAX_QUEUED_MESSAGE_BYTES = 64L * 1024 * 1024;
+    /** The default most connections to link ports in their handshake at once, 64. */
+    public static final int DEFAULT_MAX_LINK_HANDSHAKES = 64;
 
     /**
      * Checks the settings and makes unmodifiable copies of the lists and the map.
@@ -118,6 +138,10 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
                     + reconnectMaxDelay + ")");
         }
         Settings.notNegative(closeTimeout, "closeTimeout");
+        Settings.positive(writeTimeout, "writeTimeout");
+        atLeastOnePayload(maxCallBytesInFlight, maxPayloadSize, "maxCallBytesInFlight");
+        atLeastOnePayload(maxQueuedMessageBytes, maxPayloadSize, "maxQueuedMessageBytes");
+        Settings.between(maxLinkHandshakes, 1, 1 << 20, "maxLinkHandshakes");
         token.ifPresent(Settings::checkToken);
         Map<String, TaskBinding<?, ?>> copy = new LinkedHashMap<>();
         Objects.requireNonNull(tasks, "tasks").forEach((task, binding) -> {
@@ -130,19 +154,37 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         tasks = Collections.unmodifiableMap(copy);
     }
 
+    private static void atLeastOnePayload(long bytes, int maxPayloadSize, String name) {
+        if (bytes < maxPayloadSize) {
+            throw new IllegalArgumentException(name + " (" + bytes + " bytes) must be at least maxPayloadSize ("
+                    + maxPayloadSize + " bytes), so that one payload of the largest size always fits");
+        }
+    }
+
+    /**
+     * The most connections from one address that may be in a link handshake at once: an eighth of
+     * {@link #maxLinkHandshakes()}, at least 1.
+     *
+     * @return the limit per address
+     */
+    public int maxLinkHandshakesPerAddress() {
+        return Math.max(1, maxLinkHandshakes / 8);
+    }
+
     /**
      * Checks a node name.
      *
      * @param name the name
      * @return the name
      * @throws IllegalArgumentException if it is blank, longer than {@value #MAX_NAME_LENGTH}
-     *         characters, or has control characters
+     *         characters, or has control or formatting characters (such as bidirectional
+     *         overrides) or line separators
      */
     public static String checkName(String name) {
         Objects.requireNonNull(name, "name");
-        if (name.isBlank() || name.length() > MAX_NAME_LENGTH || name.chars().anyMatch(Character::isISOControl)) {
+        if (name.isBlank() || name.length() > MAX_NAME_LENGTH || name.chars().anyMatch(c -> Ids.unsafe((char) c))) {
             throw new IllegalArgumentException("a node name is 1 to " + MAX_NAME_LENGTH
-                    + " characters without control characters, not '" + Ids.printable(name) + "'");
+                    + " characters without control or formatting characters, not '" + Ids.printable(name) + "'");
         }
         return name;
     }
@@ -184,6 +226,10 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         builder.reconnectDelay = reconnectDelay;
         builder.reconnectMaxDelay = reconnectMaxDelay;
         builder.closeTimeout = closeTimeout;
+        builder.writeTimeout = writeTimeout;
+        builder.maxCallBytesInFlight = maxCallBytesInFlight;
+        builder.maxQueuedMessageBytes = maxQueuedMessageBytes;
+        builder.maxLinkHandshakes = maxLinkHandshakes;
         builder.tasks.putAll(tasks);
         return builder;
     }
@@ -200,7 +246,9 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
                 + maxCallsInFlight + ", heartbeatInterval=" + heartbeatInterval + ", heartbeatTimeout=" + heartbeatTimeout
                 + ", linkHeartbeatInterval=" + linkHeartbeatInterval + ", linkHeartbeatTimeout=" + linkHeartbeatTimeout
                 + ", reconnectDelay=" + reconnectDelay + ", reconnectMaxDelay=" + reconnectMaxDelay + ", closeTimeout="
-                + closeTimeout + ", tasks=" + tasks.keySet() + "]";
+                + closeTimeout + ", writeTimeout=" + writeTimeout + ", maxCallBytesInFlight=" + maxCallBytesInFlight
+                + ", maxQueuedMessageBytes=" + maxQueuedMessageBytes + ", maxLinkHandshakes=" + maxLinkHandshakes
+                + ", tasks=" + tasks.keySet() + "]";
     }
 
     /** Builds a {@link NodeConfig}. Not thread-safe; {@link #build()} may be called more than once. */
@@ -227,6 +275,12 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         private Duration reconnectDelay = Duration.ofMillis(100);
         private Duration reconnectMaxDelay = Duration.ofSeconds(5);
         private Duration closeTimeout = Duration.ofSeconds(5);
+        private Duration writeTimeout = Duration.ofSeconds(10);
+        /** Null: the default, which follows maxPayloadSize. */
+        private Long maxCallBytesInFlight;
+        /** Null: the default, which follows maxPayloadSize. */
+        private Long maxQueuedMessageBytes;
+        private int maxLinkHandshakes = DEFAULT_MAX_LINK_HANDSHAKES;
         private final Map<String, TaskBinding<?, ?>> tasks = new LinkedHashMap<>();
 
         private Builder() {
@@ -485,6 +539,61 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         }
 
         /**
+         * Sets how long a write to a peer or to the master may go without progress before this
+         * node closes that link (failing its calls) or takes the master for lost.
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         */
+        public Builder writeTimeout(Duration timeout) {
+            this.writeTimeout = Settings.positive(timeout, "writeTimeout");
+            return this;
+        }
+
+        /**
+         * Sets, for each link, the most bytes of the peer's call inputs held at once; a call past
+         * it is refused at once with a {@link LinkOverloadedException}.
+         *
+         * @param bytes at least {@code maxPayloadSize} when built
+         * @return this builder
+         */
+        public Builder maxCallBytesInFlight(long bytes) {
+            this.maxCallBytesInFlight = positiveBytes(bytes, "maxCallBytesInFlight");
+            return this;
+        }
+
+        /**
+         * Sets, for each link, the most bytes of messages received and not yet consumed; past it
+         * the link reads nothing more until the application catches up.
+         *
+         * @param bytes at least {@code maxPayloadSize} when built
+         * @return this builder
+         */
+        public Builder maxQueuedMessageBytes(long bytes) {
+            this.maxQueuedMessageBytes = positiveBytes(bytes, "maxQueuedMessageBytes");
+            return this;
+        }
+
+        /**
+         * Sets the most connections to this node's link ports that may be in their handshake at
+         * once (an eighth of it from one address).
+         *
+         * @param connections at least 1
+         * @return this builder
+         */
+        public Builder maxLinkHandshakes(int connections) {
+            this.maxLinkHandshakes = Settings.between(connections, 1, 1 << 20, "maxLinkHandshakes");
+            return this;
+        }
+
+        private static long positiveBytes(long bytes, String name) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException(name + " must be positive, not " + bytes);
+            }
+            return bytes;
+        }
+
+        /**
          * Makes the node serve a task from the start. A later handler for the same name replaces
          * an earlier one.
          *
@@ -515,7 +624,12 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
                     handlerThreads, connectTimeout, linkTimeout, callTimeout, maxPayloadSize, maxCallsInFlight,
                     heartbeatInterval,
                     heartbeatTimeout, linkHeartbeatInterval, linkHeartbeatTimeout, reconnectDelay, reconnectMaxDelay,
-                    closeTimeout, tasks);
+                    closeTimeout, writeTimeout,
+                    maxCallBytesInFlight != null ? maxCallBytesInFlight
+                            : Math.max(DEFAULT_MAX_CALL_BYTES_IN_FLIGHT, maxPayloadSize),
+                    maxQueuedMessageBytes != null ? maxQueuedMessageBytes
+                            : Math.max(DEFAULT_MAX_QUEUED_MESSAGE_BYTES, maxPayloadSize),
+                    maxLinkHandshakes, tasks);
         }
 
         private static byte[] randomBytes(int count) {

@@ -11,7 +11,15 @@ package io.cpcluster;
  * @param callsCancelled calls this node made that were cancelled since it started
  * @param eventsDropped events not delivered to a listener since the node started, because that
  *        listener had fallen too far behind (see {@link ClusterListener})
+ * @param peerCallsRefused calls from peers refused at once since the node started, with a
+ *        {@link LinkOverloadedException}, because a link's calls in flight were at their limit in
+ *        count or in bytes (see {@link NodeConfig#maxCallBytesInFlight()})
+ * @param linkHandshakes connections to this node's link ports in their handshake now
+ * @param linkHandshakesRefused connections to this node's link ports closed as soon as they were
+ *        accepted since the node started, because too many were in their handshake (see
+ *        {@link NodeConfig#maxLinkHandshakes()})
  */
 public record NodeStats(int openLinks, int callsInFlight, int callsWaiting, int peerCallsRunning,
-                        long callsTimedOut, long callsCancelled, long eventsDropped) {
+                        long callsTimedOut, long callsCancelled, long eventsDropped, long peerCallsRefused,
+                        int linkHandshakes, long linkHandshakesRefused) {
 }

@@ -23,7 +23,11 @@ class ValuesTest {
         assertThrows(IllegalArgumentException.class, () -> NodeId.of("a b"));
         assertThrows(IllegalArgumentException.class, () -> NodeId.of("x".repeat(65)));
         IllegalArgumentException control = assertThrows(IllegalArgumentException.class, () -> LinkId.of("a\nb"));
-        assertTrue(control.getMessage().contains("'a?b'"), control.getMessage());
+        assertTrue(control.getMessage().contains("'a\\u000ab'"), control.getMessage());
+        IllegalArgumentException bidi = assertThrows(IllegalArgumentException.class,
+                () -> NodeConfig.checkName("invoice\u202efdp.exe"));
+        assertTrue(bidi.getMessage().contains("'invoice\\u202efdp.exe'"), bidi.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> TaskBinding.checkTaskName("a\u2028b"));
     }
 
     @Test
@@ -71,7 +75,7 @@ class ValuesTest {
     @Test
     void masterStatsIsAnUnmodifiableSnapshot() {
         SortedSet<Integer> ports = new TreeSet<>(Set.of(55001, 55002));
-        MasterStats stats = new MasterStats(1, 1, 1, 0, Map.of("h", ports, "empty", new TreeSet<>()), 1, 0, 1, 0, 0);
+        MasterStats stats = new MasterStats(1, 1, 1, 0, Map.of("h", ports, "empty", new TreeSet<>()), 1, 0, 1, 0, 0, 0, 0, 0);
         ports.add(55003);
         assertEquals(Map.of("h", new TreeSet<>(Set.of(55001, 55002))), stats.portsInUse());
         assertEquals(2, stats.portsInUseCount());

@@ -14,6 +14,7 @@ import io.cpcluster.core.wire.Secrets;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -42,8 +43,9 @@ class AuthenticationTest {
             assertEquals(1, cluster.master.stats().authFailures());
             assertEquals(0, cluster.master.stats().nodesAuthenticated());
 
-            // The right token works through the same proxy, and does not cross it either.
-            try (ClusterNode member = ClusterNode.start(NodeConfig.builder().name("member")
+            // The right token works through the same proxy, once the pause after the wrong proof
+            // from this address is over, and does not cross the proxy either.
+            try (ClusterNode member = startAfterThePause(NodeConfig.builder().name("member")
                     .master("127.0.0.1", proxy.port()).token(token).build())) {
                 assertEquals("member", cluster.master.nodes().getFirst().name());
                 assertFalse(member.toString().contains(token));
@@ -71,13 +73,43 @@ class AuthenticationTest {
     void repeatedFailuresAreAllRefusedAndTheRightTokenStillWorks() {
         NodeConfig intruder = NodeConfig.builder().name("intruder").join(cluster.master.joinInfo())
                 .token(Secrets.newSecret()).build();
-        for (int attempt = 0; attempt < 3; attempt++) {
-            assertThrows(AuthenticationException.class, () -> ClusterNode.start(intruder));
-        }
-        assertEquals(3, cluster.master.stats().authFailures());
-        ClusterNode member = cluster.node("member");
+        AuthenticationException first = assertThrows(AuthenticationException.class, () -> ClusterNode.start(intruder));
+        assertTrue(first.getMessage().contains("refused this node's token proof"), first.getMessage());
+        // Tried again at once, from the same address: refused unchecked, and said why.
+        AuthenticationException again = assertThrows(AuthenticationException.class, () -> ClusterNode.start(intruder));
+        assertTrue(again.getMessage().contains("too many wrong token proofs from 127.0.0.1"), again.getMessage());
+        assertEquals(1, cluster.master.stats().authFailures(), "only the first proof was checked");
+        assertEquals(1, cluster.master.stats().authThrottled());
+
+        ClusterNode member = startAfterThePause(cluster.master.joinInfo(), "member");
         assertEquals(java.util.List.of(member.self().id()),
                 cluster.master.nodes().stream().map(NodeInfo::id).toList());
+    }
+
+    private ClusterNode startAfterThePause(io.cpcluster.JoinInfo join, String name) {
+        ClusterNode node = startAfterThePause(NodeConfig.builder().name(name).join(join).build());
+        cluster.closeLater(node);
+        return node;
+    }
+
+    /**
+     * Starts a node from an address that just sent a wrong proof: refused unchecked until the
+     * pause is over (the master's default, 100 ms), then let in.
+     */
+    private static ClusterNode startAfterThePause(NodeConfig config) {
+        AtomicReference<ClusterNode> started = new AtomicReference<>();
+        await("the node joins once the pause is over").atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    try {
+                        started.set(ClusterNode.start(config));
+                        return true;
+                    } catch (AuthenticationException e) {
+                        assertTrue(e.getMessage().contains("too many wrong token proofs"), e.getMessage());
+                        return false;
+                    }
+                });
+        return started.get();
     }
 
     private static boolean contains(byte[] haystack, byte[] needle) {

@@ -51,9 +51,22 @@ public final class JvmProcess implements AutoCloseable {
 
     /** Runs a main class on this test's class path. */
     public static JvmProcess main(Class<?> main, Map<String, String> environment, String... args) throws IOException {
-        List<String> javaArgs = new ArrayList<>(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        return main(main, environment, List.of(), args);
+    }
+
+    /** Runs a main class on this test's class path, with JVM options such as {@code -Xmx64m}. */
+    public static JvmProcess main(Class<?> main, Map<String, String> environment, List<String> jvmOptions,
+                                  String... args) throws IOException {
+        List<String> javaArgs = new ArrayList<>(jvmOptions);
+        javaArgs.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         javaArgs.addAll(List.of(args));
         return new JvmProcess(javaArgs, Path.of("."), environment);
+    }
+
+    /** Writes a line to its standard input. */
+    public void send(String line) throws IOException {
+        process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
     }
 
     /** Waits for a line that starts with {@code prefix} and returns the rest of it. */
@@ -66,6 +79,21 @@ public final class JvmProcess implements AutoCloseable {
     private Optional<String> find(String prefix) {
         return lines.stream().filter(line -> line.startsWith(prefix)).map(line -> line.substring(prefix.length()))
                 .findFirst();
+    }
+
+    /** Waits for a new line that starts with {@code prefix}, after the ones printed so far, and returns the rest. */
+    public String awaitNextLine(String prefix, Duration timeout) {
+        int seen = lines.size();
+        await().atMost(timeout).until(() -> List.copyOf(lines).stream().skip(seen)
+                .anyMatch(line -> line.startsWith(prefix)) || !process.isAlive());
+        return List.copyOf(lines).stream().skip(seen).filter(line -> line.startsWith(prefix))
+                .map(line -> line.substring(prefix.length())).findFirst().orElseThrow(() -> new AssertionError(
+                        "the process ended without printing '" + prefix + "'; it printed:\n" + output()));
+    }
+
+    /** Whether it is still running. */
+    public boolean isAlive() {
+        return process.isAlive();
     }
 
     /** Everything it printed so far. */

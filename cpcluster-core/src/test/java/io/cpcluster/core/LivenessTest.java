@@ -271,7 +271,7 @@ class LivenessTest {
             calls.add(link.call("slow", i, Integer.class));
         }
         await().atMost(WAIT).until(() -> running.get() == 4);
-        assertEquals(new NodeStats(1, 4, 4, 0, 0, 0, 0), client.stats());
+        assertEquals(new NodeStats(1, 4, 4, 0, 0, 0, 0, 0, 0, 0), client.stats());
         // A ninth has nowhere to wait: refused at once, nothing sent.
         CompletionException refused = assertThrows(CompletionException.class,
                 () -> link.call("slow", 8, Integer.class).join());
@@ -322,7 +322,7 @@ class LivenessTest {
         }
         // The server runs one call at a time and said so: the client keeps the other two waiting
         // for room, and for several link timeouts both ends keep the link.
-        await().atMost(WAIT).until(client::stats, org.hamcrest.Matchers.equalTo(new NodeStats(1, 1, 2, 0, 0, 0, 0)));
+        await().atMost(WAIT).until(client::stats, org.hamcrest.Matchers.equalTo(new NodeStats(1, 1, 2, 0, 0, 0, 0, 0, 0, 0)));
         await().during(Duration.ofMillis(1200)).atMost(WAIT).until(() -> link.isOpen()
                 && server.links().stream().allMatch(DirectLink::isOpen));
         release.countDown();

@@ -2,14 +2,21 @@ package io.cpcluster.core;
 
 import io.cpcluster.ClusterMaster;
 import io.cpcluster.MasterConfig;
+import io.cpcluster.MasterStats;
 import io.cpcluster.PortRange;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * A master in a JVM of its own, for tests that kill it. Arguments: port, join file, port range,
- * heartbeat timeout in milliseconds. Prints {@code READY <port>} once listening, and stops when
+ * A master in a JVM of its own, for tests that kill it or run it with a small heap. Arguments:
+ * port, join file, port range, heartbeat timeout in milliseconds, and optionally the largest
+ * control frame in bytes. Prints {@code READY <port>} once listening; for each line {@code stats}
+ * on its standard input prints {@code STATS} and its {@link MasterStats} and used heap; stops when
  * its standard input ends.
  */
 public final class MasterProcess {
@@ -17,17 +24,27 @@ public final class MasterProcess {
     }
 
     public static void main(String[] args) throws IOException {
-        MasterConfig config = MasterConfig.builder()
+        MasterConfig.Builder config = MasterConfig.builder()
                 .port(Integer.parseInt(args[0]))
                 .joinFile(Path.of(args[1]))
                 .portRange(PortRange.parse(args[2]))
-                .heartbeatTimeout(Duration.ofMillis(Long.parseLong(args[3])))
-                .build();
-        try (ClusterMaster master = ClusterMaster.start(config)) {
+                .heartbeatTimeout(Duration.ofMillis(Long.parseLong(args[3])));
+        if (args.length > 4) {
+            config.maxControlFrameSize(Integer.parseInt(args[4]));
+        }
+        try (ClusterMaster master = ClusterMaster.start(config.build())) {
             System.out.println("READY " + master.address().getPort());
             System.out.flush();
-            while (System.in.read() >= 0) {
-                // wait for the test to close our input, or to kill us
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.equals("stats")) {
+                    // What is live, not what garbage is left: the test compares it with the heap.
+                    System.gc();
+                    long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+                    System.out.println("STATS " + master.stats() + " heapUsed=" + heap);
+                    System.out.flush();
+                }
             }
         }
     }

@@ -13,7 +13,8 @@ import java.util.Map;
  * {@code master=host:port} or {@code join=path/to/join.json}, {@code name=...}, and optionally
  * {@code heartbeat=ms} (the node's and its links' heartbeat interval; the timeouts are five times
  * it). The token comes from {@code CPCLUSTER_TOKEN} or the join file. It serves {@code echo}
- * (bytes), {@code square} (a long) and {@code nap} (sleeps that many milliseconds, returns them),
+ * (bytes), {@code square} (a long), {@code nap} (sleeps that many milliseconds, returns them) and
+ * {@code hold} (keeps its bytes for half a second, returns how many there were),
  * prints {@code READY <node id>} once joined, and leaves when its standard input ends.
  */
 public final class NodeProcess {
@@ -34,6 +35,11 @@ public final class NodeProcess {
                 .handle("nap", Integer.class, millis -> {
                     Thread.sleep(millis);
                     return millis;
+                })
+                // A slow call with a large input, for the memory tests: the sleep is its work.
+                .handle("hold", byte[].class, bytes -> {
+                    Thread.sleep(500);
+                    return bytes.length;
                 });
         if (options.containsKey("master")) {
             String master = options.get("master");

@@ -21,7 +21,13 @@ final class RawClient implements AutoCloseable {
     private final OutputStream output;
 
     RawClient(InetSocketAddress address) throws IOException {
-        socket = new Socket(address.getAddress(), address.getPort());
+        this(address, null);
+    }
+
+    /** Connects from a chosen local address (another loopback address, such as 127.0.0.2), or any when null. */
+    RawClient(InetSocketAddress address, java.net.InetAddress from) throws IOException {
+        socket = from == null ? new Socket(address.getAddress(), address.getPort())
+                : new Socket(address.getAddress(), address.getPort(), from, 0);
         socket.setSoTimeout(15_000);
         input = new FrameInput(socket.getInputStream());
         output = socket.getOutputStream();

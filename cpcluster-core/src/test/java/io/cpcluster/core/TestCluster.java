@@ -53,6 +53,11 @@ final class TestCluster implements AutoCloseable {
         return node(name, b -> b);
     }
 
+    /** Closes a node the test started by itself along with the others. */
+    void closeLater(ClusterNode node) {
+        nodes.add(node);
+    }
+
     /** The events a node has seen since it started. */
     List<ClusterEvent> events(ClusterNode node) {
         return nodeEvents.get(node);

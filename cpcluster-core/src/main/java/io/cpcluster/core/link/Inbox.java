@@ -5,15 +5,17 @@ import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
  * The peer's one-way messages on their way to the application: held while no consumer is set,
- * then delivered in order on the link's lane. At most {@link DirectLink#MAX_QUEUED_MESSAGES} are
- * held or queued at once; the link's reader waits for room past that, which holds the peer back
- * through TCP, and the link does not count that wait against the peer.
+ * then delivered in order on the link's lane. At most {@link DirectLink#MAX_QUEUED_MESSAGES}
+ * messages, and {@link io.cpcluster.NodeConfig#maxQueuedMessageBytes()} bytes of them, are held
+ * or queued at once (one message always fits); the link's reader waits for room past that, which
+ * holds the peer back through TCP, and the link does not count that wait against the peer.
  *
  * <p>The count of messages not yet consumed is atomic, so that a message costs the reader and
  * the lane no lock; the lock guards the messages held for a consumer not yet set, setting the
@@ -31,22 +33,27 @@ final class Inbox {
     private volatile Consumer<byte[]> consumer;
     /** Messages held, or queued on the lane and not yet consumed. */
     private final AtomicInteger pending = new AtomicInteger();
+    /** Their bytes. */
+    private final AtomicLong pendingBytes = new AtomicLong();
+    private final long maxBytes;
     /** True while the reader waits for room; set under {@link #lock}. */
     private volatile boolean waiting;
     private volatile boolean closed;
 
-    Inbox(Link link) {
+    Inbox(Link link, long maxBytes) {
         this.link = link;
+        this.maxBytes = maxBytes;
     }
 
     /** A message from the peer (on the link's reader). */
     void received(byte[] message) {
-        if (pending.get() >= DirectLink.MAX_QUEUED_MESSAGES) {
-            awaitRoom();
+        if (full(message.length)) {
+            awaitRoom(message.length);
         }
         if (closed) {
             return;
         }
+        pendingBytes.addAndGet(message.length);
         pending.incrementAndGet();
         if (consumer == null) {
             lock.lock();
@@ -64,13 +71,22 @@ final class Inbox {
         link.lane().execute(() -> deliver(message, null));
     }
 
-    /** Waits, not reading, until the application has taken a message (or the link closed). */
-    private void awaitRoom() {
+    /** Whether a message of this size must wait: the count is reached, or its bytes would pass the limit. */
+    private boolean full(int size) {
+        if (pending.get() >= DirectLink.MAX_QUEUED_MESSAGES) {
+            return true;
+        }
+        long bytes = pendingBytes.get();
+        return bytes > 0 && bytes + size > maxBytes;
+    }
+
+    /** Waits, not reading, until the application has taken enough messages (or the link closed). */
+    private void awaitRoom(int size) {
         lock.lock();
         try {
             waiting = true;
             link.pausing(true);
-            while (pending.get() >= DirectLink.MAX_QUEUED_MESSAGES && !closed) {
+            while (full(size) && !closed) {
                 room.awaitUninterruptibly();
             }
         } finally {
@@ -107,9 +123,10 @@ final class Inbox {
         Consumer<byte[]> to = consumer;
         try {
             (to != null ? to : first).accept(message);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError e) {
             LOG.log(Level.WARNING, "the message consumer of link " + link.id() + " failed", e);
         } finally {
+            pendingBytes.addAndGet(-message.length);
             pending.decrementAndGet();
             if (waiting) {
                 signalRoom();
@@ -129,6 +146,11 @@ final class Inbox {
     /** Messages held or queued and not yet consumed. */
     int pending() {
         return pending.get();
+    }
+
+    /** Their bytes. */
+    long pendingBytes() {
+        return pendingBytes.get();
     }
 
     /** The link closed: a reader waiting for room stops waiting; held messages are dropped. */

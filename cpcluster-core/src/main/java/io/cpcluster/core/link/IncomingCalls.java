@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -21,13 +22,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>The reader never waits here. A caller keeps within {@code max} on its own (the link
  * handshake tells it), so a call beyond it means the caller gave up on calls whose handlers still
  * run here (a handler that ignores its interrupt): it is refused at once with a
- * {@link LinkOverloadedException} error, and the link goes on carrying everything else.
+ * {@link LinkOverloadedException} error, and the link goes on carrying everything else. So is a
+ * call whose input would take the inputs held for running calls past {@code maxBytes}
+ * ({@link io.cpcluster.NodeConfig#maxCallBytesInFlight()}); one input of the largest size always
+ * fits.
  *
- * <p>A call's room is given back once its answer may be written: at most {@code max} answers are
- * written at once, and a handler waits for its turn still holding its room. So a caller that stops
- * reading answers holds at most {@code 2 * max} handler threads here and cannot start more, and a
- * caller that reads its answer finds the room it frees already given back (the room goes back
- * before the answer leaves).
+ * <p>A call's room, and its input's bytes, are given back once its answer may be written: at
+ * most {@code max} answers are written at once, and a handler waits for its turn still holding
+ * its room. So a caller that stops reading answers holds at most {@code 2 * max} handler threads
+ * here and cannot start more, until the write timeout closes the link; and a caller that reads
+ * its answer finds the room it frees already given back (the room goes back before the answer
+ * leaves, so an honest caller's next call is never refused for want of it).
  *
  * <p>An interrupt the peer's {@code CANCEL} sends is held back while the handler's thread writes
  * to a link ({@link #shielded}): interrupting a virtual thread in socket I/O closes the socket,
@@ -40,13 +45,17 @@ final class IncomingCalls {
     private final Link link;
     private final int max;
     private final AtomicInteger room;
+    /** The most bytes of inputs held for running calls, and the bytes held now. */
+    private final long maxBytes;
+    private final AtomicLong bytes = new AtomicLong();
     /** Turns to write an answer. */
     private final Semaphore writers;
     private final ConcurrentHashMap<Long, Incoming> running = new ConcurrentHashMap<>();
 
-    IncomingCalls(Link link, int max) {
+    IncomingCalls(Link link, int max, long maxBytes) {
         this.link = link;
         this.max = max;
+        this.maxBytes = maxBytes;
         this.room = new AtomicInteger(max);
         this.writers = new Semaphore(max);
     }
@@ -57,6 +66,8 @@ final class IncomingCalls {
         final String task;
         final int flags;
         byte[] payload;
+        /** The input's size, counted against the bytes limit until the call's room goes back. */
+        final int size;
         /**
          * Guards the fields below, so that an interrupt meant for this call reaches only its
          * handler, never the next task of the same thread, and never a socket write.
@@ -76,6 +87,7 @@ final class IncomingCalls {
             this.task = task;
             this.flags = flags;
             this.payload = payload;
+            this.size = payload.length;
         }
 
         /** Marks the call running on this thread; false if the peer already cancelled it. */
@@ -191,9 +203,22 @@ final class IncomingCalls {
         if (room.getAndDecrement() <= 0) {
             room.incrementAndGet();
             running.remove(correlation, call);
+            link.host().peerCallRefused();
             link.writeError(correlation, new LinkOverloadedException(link.host().config().name() + " already runs "
                     + max + " calls for this link, some of which their caller gave up on and which still run: try"
                     + " again later"));
+            return;
+        }
+        // One input always fits: the limit is at least the largest payload.
+        long held = bytes.addAndGet(call.size);
+        if (held > maxBytes) {
+            bytes.addAndGet(-call.size);
+            room.incrementAndGet();
+            running.remove(correlation, call);
+            link.host().peerCallRefused();
+            link.writeError(correlation, new LinkOverloadedException(link.host().config().name() + " already holds "
+                    + (held - call.size) + " bytes of inputs of calls for this link, and this one's " + call.size
+                    + " would pass its limit of " + maxBytes + " (NodeConfig.maxCallBytesInFlight): try again later"));
             return;
         }
         if (link.host().closing()) {
@@ -342,6 +367,7 @@ final class IncomingCalls {
     private void giveRoomBack(Incoming call) {
         if (!call.roomBack) {
             call.roomBack = true;
+            bytes.addAndGet(-call.size);
             room.incrementAndGet();
         }
     }

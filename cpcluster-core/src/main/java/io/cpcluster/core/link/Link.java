@@ -54,6 +54,11 @@ public final class Link implements DirectLink {
     private static final int MAX_CLOSE_REASON = 1024;
     /** What a frame holds besides its payload, at most: the header and the longest task name. */
     public static final int FRAME_OVERHEAD = LinkFrame.HEADER_LENGTH + TaskBinding.MAX_TASK_NAME_BYTES;
+    /**
+     * Payloads up to this size are allocated whole as their frame starts; larger ones grow as
+     * their bytes arrive, so a peer that announces a large frame and trickles it holds little.
+     */
+    private static final int WHOLE_PAYLOAD = 1024 * 1024;
     /** The smallest frame limit a peer may announce: room for a header and a 1 KiB payload. */
     public static final int MIN_PEER_FRAME = LinkFrame.HEADER_LENGTH + 1024;
 
@@ -101,8 +106,9 @@ public final class Link implements DirectLink {
         this.lane = new Lane("the lane of link " + info.id(), host.application());
         int own = host.config().maxCallsInFlight();
         this.calls = new OutgoingCalls(this, peerMaxCalls > 0 ? Math.min(own, peerMaxCalls) : own, own);
-        this.incoming = new IncomingCalls(this, host.config().maxCallsInFlight());
-        this.inbox = new Inbox(this);
+        this.incoming = new IncomingCalls(this, host.config().maxCallsInFlight(),
+                host.config().maxCallBytesInFlight());
+        this.inbox = new Inbox(this, host.config().maxQueuedMessageBytes());
     }
 
     /** The frame body limit a node with this payload limit announces: a payload plus the largest header. */
@@ -224,8 +230,7 @@ public final class Link implements DirectLink {
                     input.readFully(name, 0, name.length);
                     task = new String(name, StandardCharsets.UTF_8);
                 }
-                byte[] payload = new byte[length - LinkFrame.HEADER_LENGTH - parsed.nameLength()];
-                input.readFully(payload, 0, payload.length);
+                byte[] payload = input.readBytes(length - LinkFrame.HEADER_LENGTH - parsed.nameLength(), WHOLE_PAYLOAD);
                 switch (parsed.kind()) {
                     case LinkFrame.CALL -> incoming.received(parsed.correlation(), task, parsed.flags(), payload);
                     case LinkFrame.RESULT -> calls.answered(parsed.correlation(), parsed.flags(), payload);
@@ -246,6 +251,11 @@ public final class Link implements DirectLink {
             close("protocol error: " + e.getMessage(), true);
         } catch (IOException e) {
             close("connection lost: " + e.getMessage(), false);
+        } catch (OutOfMemoryError e) {
+            // What this link's peer sent ran the heap out: the link ends, and what it held goes
+            // with it; the node and its other links go on.
+            LOG.log(Level.ERROR, "closing link " + info.id() + " to " + peer.label() + ": out of memory", e);
+            close("this node ran out of memory reading from the peer", false);
         }
     }
 
@@ -315,10 +325,12 @@ public final class Link implements DirectLink {
     // ---------------------------------------------------------------- liveness
 
     /**
-     * The node's heartbeat, for this link (on the timer): closes it when the peer has been silent
-     * too long while this side read (dead, frozen or cut off; calls in flight then fail at once),
-     * and sends a keep-alive when this side has written nothing for a while. Both on background
-     * threads: a stalled socket must not hold up the node's timer.
+     * The node's heartbeat, for this link (on the timer): closes it when a write to the peer has
+     * made no progress for the write timeout (the peer reads nothing: the blocked writers then
+     * fail, and so do the calls in flight), or when the peer has been silent too long while this
+     * side read (dead, frozen or cut off); and sends a keep-alive when this side has written
+     * nothing for a while. All on background threads: a stalled socket must not hold up the
+     * node's timer.
      */
     public void beat(long now) {
         if (!isOpen()) {
@@ -328,7 +340,12 @@ public final class Link implements DirectLink {
             lastRead = now;
         }
         long silent = now - lastRead;
-        if (silent > host.config().linkHeartbeatTimeout().toNanos()) {
+        long stalled = output.stalledNanos(now);
+        if (stalled > host.config().writeTimeout().toNanos()) {
+            background(() -> close(peer.label() + " read nothing this node wrote for "
+                    + TimeUnit.NANOSECONDS.toMillis(stalled) + " ms (NodeConfig.writeTimeout): it is frozen, or does"
+                    + " not read", false));
+        } else if (silent > host.config().linkHeartbeatTimeout().toNanos()) {
             background(() -> close("no frame from " + peer.label() + " for "
                     + TimeUnit.NANOSECONDS.toMillis(silent) + " ms: it is dead, frozen or cut off", false));
         } else if (now - output.lastWrite() > host.config().linkHeartbeatInterval().toNanos()

@@ -44,6 +44,9 @@ public interface LinkHost {
     /** Counts a call this node gave up on: it timed out (true) or was cancelled (false). */
     void callAbandoned(boolean timedOut);
 
+    /** Counts a peer's call refused at once because the link's calls were at their limit. */
+    void peerCallRefused();
+
     /** Called once, when the link has closed. */
     void linkClosed(Link link, String reason);
 }

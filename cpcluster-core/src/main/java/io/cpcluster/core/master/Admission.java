@@ -10,11 +10,13 @@ import io.cpcluster.TaskBinding;
 import io.cpcluster.core.wire.Addresses;
 import io.cpcluster.core.wire.Control;
 import io.cpcluster.core.wire.ControlCodec;
+import io.cpcluster.core.wire.RepeatedWarning;
 import io.cpcluster.core.wire.Secrets;
 import io.cpcluster.spi.PortAllocator;
 import io.cpcluster.spi.TokenStore;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -22,6 +24,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -38,6 +41,10 @@ final class Admission {
     private final AuthThrottle throttle;
     final AtomicLong authenticated = new AtomicLong();
     final AtomicLong failures = new AtomicLong();
+    /** AUTHs refused unchecked, because their address had just sent wrong proofs. */
+    final AtomicLong throttled = new AtomicLong();
+    /** Refusals are logged, but a flood of them is not: one line, then one every few seconds. */
+    private final RepeatedWarning refusals = new RepeatedWarning(LOG, Duration.ofSeconds(5));
 
     Admission(MasterConfig config, Ledger ledger, TokenStore tokens, PortAllocator ports) {
         this.ledger = ledger;
@@ -73,18 +80,33 @@ final class Admission {
         } catch (IllegalArgumentException e) {
             throw new ProtocolException("malformed AUTH: " + e.getMessage(), e);
         }
+        InetAddress from = session.remote().getAddress();
+        long paused = throttle.admit(from);
+        if (paused > 0) {
+            // Attempts are limited, not answers: this proof is not even checked.
+            throttled.incrementAndGet();
+            refusals.log(() -> "refusing AUTHs from " + from.getHostAddress() + " unchecked for "
+                    + TimeUnit.NANOSECONDS.toMillis(paused) + " ms more, after wrong token proofs from it");
+            session.sendAndClose(new Control.AuthFailed("too many wrong token proofs from " + from.getHostAddress()
+                    + ": the master checks no proof from that address for another "
+                    + Math.max(1, TimeUnit.NANOSECONDS.toMillis(paused)) + " ms; check the node's token and try"
+                    + " again later"), "authentication throttled");
+            return false;
+        }
         if (!tokens.verify(nonce, proof)) {
             failures.incrementAndGet();
-            InetAddress from = session.remote().getAddress();
-            LOG.log(Level.WARNING, "refused a node named ''{0}'' from {1}: its token proof is wrong",
-                    ControlCodec.quote(auth.name()), Addresses.text(session.remote()));
-            session.pause(throttle.failed(from));
+            throttle.failed(from);
+            refusals.log(() -> "refused a node named '" + ControlCodec.quote(auth.name()) + "' from "
+                    + Addresses.text(session.remote()) + ": its token proof is wrong");
             session.sendAndClose(new Control.AuthFailed("the master refused this node's token proof: the node does"
                     + " not hold the master's token. Give it the join.json the master wrote, or set"
                     + " CPCLUSTER_TOKEN to the master's token"), "authentication failed");
             return false;
         }
-        throttle.succeeded(session.remote().getAddress());
+        throttle.succeeded(from);
+        if (!session.authenticated()) {
+            return false;
+        }
         String host = auth.advertisedHost() != null ? auth.advertisedHost()
                 : session.remote().getAddress().getHostAddress();
         // Milliseconds, as the wire carries them, so that every node sees the same NodeInfo.
@@ -164,10 +186,13 @@ final class Admission {
         return claims;
     }
 
-    /** An advertised host is optional; when present it is a plain host name or address. */
+    /**
+     * An advertised host is optional; when present it is a plain host name or address: letters,
+     * digits and {@code . - _ : % [ ]} only (so that it can reach a log line as it is).
+     */
     private static void checkHost(String host) {
-        if (host != null && (host.isEmpty() || host.length() > 255
-                || host.chars().anyMatch(c -> c <= ' ' || c == 0x7f || c == '/'))) {
+        if (host != null && (host.isEmpty() || host.length() > 255 || !host.chars().allMatch(c -> (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || ".-_:%[]".indexOf(c) >= 0))) {
             throw new IllegalArgumentException("advertisedHost is not a host name or address");
         }
     }

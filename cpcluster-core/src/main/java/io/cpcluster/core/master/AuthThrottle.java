@@ -8,20 +8,25 @@ import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Slows down repeated authentication failures from one address: the first wrong proof is
- * answered after the base delay, each further one after twice the delay before it (up to
- * {@link #MAX_DELAY}), and the answers from one address are spaced at least that far apart even
- * when it tries many connections at once. A success, or a quiet minute, forgets the address.
+ * Limits guessing by attempts, never by holding a socket: after a wrong proof from an address,
+ * the master checks no proof from that address for a pause (the base delay, doubling with each
+ * further wrong proof, up to {@link #MAX_PAUSE}); an {@code AUTH} that arrives meanwhile is refused
+ * at once without being checked, and does not lengthen the pause; once the pause is over, the
+ * address's proofs are checked one at a time ({@link #admit}). So an address gets at most one
+ * checked guess per pause however many connections it opens, and every answer goes out at once.
+ * A success, or a quiet minute, forgets the address; at most {@value #MAX_ADDRESSES} addresses are
+ * remembered (the longest quiet are forgotten first).
  */
 final class AuthThrottle {
-    static final Duration MAX_DELAY = Duration.ofSeconds(5);
+    static final Duration MAX_PAUSE = Duration.ofSeconds(5);
     private static final long FORGET_AFTER_NANOS = Duration.ofMinutes(1).toNanos();
-    private static final int MAX_ADDRESSES = 10_000;
+    static final int MAX_ADDRESSES = 10_000;
 
     private final long baseNanos;
     private final ReentrantLock lock = new ReentrantLock();
-    // Access order: the least recently failing address comes first, so forgetting stops at the first fresh one.
-    private final Map<InetAddress, Failures> failures = new LinkedHashMap<>(16, 0.75f, true);
+    // The least recently failing address comes first (a failure moves its address to the end), so
+    // forgetting stops at the first fresh one.
+    private final Map<InetAddress, Failures> failures = new LinkedHashMap<>();
 
     AuthThrottle(Duration base) {
         this.baseNanos = base.toNanos();
@@ -29,14 +34,65 @@ final class AuthThrottle {
 
     private static final class Failures {
         int count;
-        long nextAnswerNanos;
+        /** Until when proofs from the address are not checked (System.nanoTime()). */
+        long pausedUntil;
         long lastNanos;
     }
 
     /**
-     * Records a failure from an address.
+     * Asks whether a proof from an address may be checked now. For an address with wrong proofs
+     * behind it, a yes also pauses the address as if this proof were wrong too, until
+     * {@link #failed} or {@link #succeeded} says how it went: so its AUTHs are checked one at a
+     * time, however many arrive at once.
      *
-     * @return how long to wait before answering it, in nanoseconds
+     * @return 0 when the proof may be checked; else how long the address is paused, in nanoseconds
+     */
+    long admit(InetAddress address) {
+        if (baseNanos == 0) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        lock.lock();
+        try {
+            Failures entry = failures.get(address);
+            if (entry == null) {
+                return 0;
+            }
+            long left = entry.pausedUntil - now;
+            if (left > 0) {
+                return left;
+            }
+            entry.pausedUntil = now + pause(entry.count + 1);
+            return 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * How long proofs from an address are not checked yet.
+     *
+     * @return nanoseconds; 0 when its next proof is checked
+     */
+    long pausedFor(InetAddress address) {
+        long now = System.nanoTime();
+        lock.lock();
+        try {
+            Failures entry = failures.get(address);
+            return entry == null ? 0 : Math.max(0, entry.pausedUntil - now);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long pause(int count) {
+        return Math.min(MAX_PAUSE.toNanos(), baseNanos << Math.min(count - 1, 30));
+    }
+
+    /**
+     * Records a wrong proof from an address, and pauses the checking of its proofs.
+     *
+     * @return the pause, in nanoseconds
      */
     long failed(InetAddress address) {
         if (baseNanos == 0) {
@@ -46,13 +102,16 @@ final class AuthThrottle {
         lock.lock();
         try {
             forgetOld(now);
-            Failures entry = failures.computeIfAbsent(address, a -> new Failures());
+            Failures entry = failures.remove(address);
+            if (entry == null) {
+                entry = new Failures();
+            }
+            failures.put(address, entry);
             entry.count++;
-            long delay = Math.min(MAX_DELAY.toNanos(), baseNanos << Math.min(entry.count - 1, 30));
-            long answerAt = Math.max(now, entry.nextAnswerNanos) + delay;
-            entry.nextAnswerNanos = answerAt;
+            long pause = pause(entry.count);
+            entry.pausedUntil = now + pause;
             entry.lastNanos = now;
-            return answerAt - now;
+            return pause;
         } finally {
             lock.unlock();
         }
@@ -68,11 +127,21 @@ final class AuthThrottle {
         }
     }
 
+    /** Addresses remembered now. */
+    int remembered() {
+        lock.lock();
+        try {
+            return failures.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void forgetOld(long now) {
         Iterator<Failures> it = failures.values().iterator();
         while (it.hasNext()) {
             Failures entry = it.next();
-            if (now - entry.lastNanos > FORGET_AFTER_NANOS || failures.size() > MAX_ADDRESSES) {
+            if (now - entry.lastNanos > FORGET_AFTER_NANOS || failures.size() >= MAX_ADDRESSES) {
                 it.remove();
             } else {
                 break;

@@ -17,7 +17,8 @@ import io.cpcluster.core.threads.Threads;
 import io.cpcluster.core.wire.Addresses;
 import io.cpcluster.core.wire.Control;
 import io.cpcluster.core.wire.ControlCodec;
-import io.cpcluster.core.wire.EncodedOnce;
+import io.cpcluster.core.wire.PerAddressLimit;
+import io.cpcluster.core.wire.RepeatedWarning;
 import io.cpcluster.spi.PortAllocator;
 import io.cpcluster.spi.TokenStore;
 import io.cpcluster.spi.Transport;
@@ -76,6 +77,15 @@ public final class Master implements ClusterMaster {
     /** Every open connection, authenticated or not. */
     private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private final ReentrantLock lock = new ReentrantLock();
+    /**
+     * Held while the messages and events of one change to the book are queued; taken under
+     * {@link #lock}, so that changes queue theirs in the order they changed the book.
+     */
+    private final ReentrantLock posting = new ReentrantLock();
+    /** The connections that have not authenticated yet, and the caps on them. */
+    private final PerAddressLimit unauthenticated;
+    /** Accept failures and refused connections, logged without flooding the log. */
+    private final RepeatedWarning acceptFailures = new RepeatedWarning(LOG, Duration.ofSeconds(5));
     private final Book book;
     private final AtomicLong protocolErrors = new AtomicLong();
     private final Thread acceptor;
@@ -89,6 +99,7 @@ public final class Master implements ClusterMaster {
         this.ports = ports;
         this.joinInfo = joinInfo;
         this.book = new Book(config);
+        this.unauthenticated = new PerAddressLimit(config.maxUnauthenticated(), config.maxUnauthenticatedPerAddress());
         Ledger ledger = new Ledger() {
             @Override
             public void change(Function<Book, Outcome> change) {
@@ -110,7 +121,9 @@ public final class Master implements ClusterMaster {
         // The master's timer runs no SPI call: what it starts runs on a virtual thread.
         this.brokering = new Brokering(ledger, ports, graceEnd, (task, millis) -> schedule(() -> offTimer(task),
                 millis));
-        long sweep = Math.max(20, config.heartbeatTimeout().toMillis() / 5);
+        long shortest = Math.min(config.heartbeatTimeout().toMillis(), Math.min(config.writeTimeout().toMillis(),
+                config.authTimeout().toMillis()));
+        long sweep = Math.max(20, shortest / 5);
         Threads.periodic(timer, "sweep of the master", this::sweep, sweep, TimeUnit.MILLISECONDS);
         this.acceptor = Threads.startVirtual("cpcluster-master-accept-" + Addresses.text(listener.localAddress()),
                 this::accept);
@@ -197,48 +210,87 @@ public final class Master implements ClusterMaster {
      */
     private void accept() {
         while (!closed) {
-            Transport.Connection connection;
             try {
-                connection = listener.accept();
+                acceptOne();
             } catch (IOException e) {
                 if (closed) {
                     return;
                 }
                 // Out of file descriptors, for example: say so, and do not spin.
-                LOG.log(Level.WARNING, "accepting a connection failed: {0}", e.toString());
+                acceptFailures.log(() -> "accepting a connection failed: " + e);
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-                continue;
-            }
-            Session session = new Session(this, connection);
-            sessions.add(session);
-            try {
-                sessionThreads.execute(session::run);
-            } catch (RejectedExecutionException e) {
-                sessions.remove(session);
-                closeQuietly(connection);
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // No failure, not even of memory, may end the accept loop: the master would
+                // stay up and let no node in ever again.
+                LOG.log(Level.ERROR, "the master's accept loop failed; it goes on", e);
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
             }
         }
     }
 
     /**
-     * Makes one change to the book under the lock and queues the messages and events it decided
-     * on, in the book's order (queueing and publishing never block, and nothing is encoded there:
-     * each message is encoded once, by the first writer that sends it); then, without the lock,
-     * gives ports back and closes what is to be closed.
+     * Accepts one connection. One that would take the unauthenticated connections past their
+     * caps is closed at once, before it costs a thread or a buffer.
+     */
+    private void acceptOne() throws IOException {
+        Transport.Connection connection = listener.accept();
+        InetAddress from = connection.remoteAddress().getAddress();
+        PerAddressLimit.Full full = unauthenticated.enter(from);
+        if (full != null) {
+            closeQuietly(connection);
+            acceptFailures.log(() -> "refused a connection from " + from.getHostAddress() + ": " + (full
+                    == PerAddressLimit.Full.IN_ALL ? config.maxUnauthenticated() + " connections are authenticating"
+                    + " already (MasterConfig.maxUnauthenticated)" : config.maxUnauthenticatedPerAddress()
+                    + " connections from that address are authenticating already"
+                    + " (MasterConfig.maxUnauthenticatedPerAddress)"));
+            return;
+        }
+        Session session = new Session(this, connection);
+        sessions.add(session);
+        try {
+            sessionThreads.execute(session::run);
+        } catch (RejectedExecutionException | OutOfMemoryError e) {
+            sessions.remove(session);
+            leftUnauthenticated(session);
+            closeQuietly(connection);
+            if (e instanceof OutOfMemoryError error) {
+                throw error;
+            }
+        }
+    }
+
+    /** A connection authenticated or ended: it no longer counts against the caps (once). */
+    void leftUnauthenticated(Session session) {
+        if (session.leaveUnauthenticated()) {
+            unauthenticated.leave(session.remote().getAddress());
+        }
+    }
+
+    /**
+     * Makes one change to the book under the lock; then, in the book's order but without its lock
+     * (see {@link #posting}), encodes each message it decided on once, however many nodes it goes
+     * to, and queues it and the events (queueing and publishing never block); then gives ports
+     * back and closes what is to be closed.
      */
     private void change(Function<Book, Outcome> change) {
         Outcome outcome;
         lock.lock();
         try {
             outcome = change.apply(book);
-            Map<Control, EncodedOnce> shared = new IdentityHashMap<>();
-            for (Outcome.Send send : outcome.sends) {
-                send.to().post(shared.computeIfAbsent(send.message(), EncodedOnce::new));
-            }
-            // In the book's order too (publishing never blocks): a link's LinkClosed after its LinkOpened.
-            outcome.events.forEach(events::publish);
+            // Taken in the book's order, before the book is let go: messages and events leave in
+            // that order, while the next change to the book may already be made.
+            posting.lock();
         } finally {
             lock.unlock();
+        }
+        try {
+            Map<Control, byte[]> encoded = new IdentityHashMap<>();
+            for (Outcome.Send send : outcome.sends) {
+                send.to().post(encoded.computeIfAbsent(send.message(), ControlCodec::encode));
+            }
+            outcome.events.forEach(events::publish);
+        } finally {
+            posting.unlock();
         }
         for (Outcome.Release release : outcome.releases) {
             ports.release(release.host(), release.port());
@@ -290,12 +342,23 @@ public final class Master implements ClusterMaster {
         change(book -> book.tasks(session, tasks));
     }
 
-    /** The timer's sweep: silent nodes are dropped, links that missed their deadline closed. */
+    /**
+     * The timer's sweep: silent nodes are dropped, and so are connections that read nothing the
+     * master writes (for the write timeout; before they authenticated, for the auth timeout);
+     * links that missed their deadline are closed.
+     */
     private void sweep() {
         long now = System.nanoTime();
         long timeout = config.heartbeatTimeout().toNanos();
         for (Session session : sessions) {
-            if (session.node() != null && now - session.lastHeard() > timeout) {
+            long stalled = session.stalledNanos(now);
+            long writeTimeout = (session.hasOutbox() ? config.writeTimeout() : config.authTimeout()).toNanos();
+            if (stalled > writeTimeout) {
+                LOG.log(Level.WARNING, "dropping {0}: it has read nothing the master wrote for {1} ms", session.label(),
+                        TimeUnit.NANOSECONDS.toMillis(stalled));
+                session.close("it read nothing the master wrote for " + TimeUnit.NANOSECONDS.toMillis(stalled)
+                        + " ms (MasterConfig.writeTimeout): it is frozen, or does not read");
+            } else if (session.node() != null && now - session.lastHeard() > timeout) {
                 LOG.log(Level.WARNING, "dropping {0}: not heard from for {1} ms", session.label(),
                         TimeUnit.NANOSECONDS.toMillis(now - session.lastHeard()));
                 session.close("not heard from within the heartbeat timeout (" + config.heartbeatTimeout().toMillis()
@@ -306,7 +369,7 @@ public final class Master implements ClusterMaster {
     }
 
     /** Runs work that may call an SPI (releasing ports) on a virtual thread, not on the timer. */
-    private void offTimer(Runnable work) {
+    void offTimer(Runnable work) {
         try {
             sessionThreads.execute(work);
         } catch (RejectedExecutionException e) {
@@ -324,6 +387,7 @@ public final class Master implements ClusterMaster {
     /** A connection ended: if it was a node, it leaves, its links close and their ports come back. */
     void sessionEnded(Session session, String reason) {
         sessions.remove(session);
+        leftUnauthenticated(session);
         // A closing master tells no one that a node left: it is closing every connection, and a
         // node still connected must not hear that its peers left and close links that outlive us.
         if (session.node() == null || closed) {
@@ -370,8 +434,10 @@ public final class Master implements ClusterMaster {
                 book.linkCount()));
         Map<String, SortedSet<Integer>> inUse = new LinkedHashMap<>();
         counts.hosts().forEach(host -> inUse.put(host, ports.inUse(host)));
-        return new MasterStats(sessions.size(), counts.nodes(), counts.open(), counts.all() - counts.open(), inUse, admission.authenticated.get(),
-                admission.failures.get(), brokering.brokered.get(), protocolErrors.get(), events.dropped());
+        return new MasterStats(sessions.size(), counts.nodes(), counts.open(), counts.all() - counts.open(), inUse,
+                admission.authenticated.get(), admission.failures.get(),
+                brokering.brokered.get(), protocolErrors.get(), events.dropped(), unauthenticated.count(),
+                unauthenticated.refused(), admission.throttled.get());
     }
 
     @Override

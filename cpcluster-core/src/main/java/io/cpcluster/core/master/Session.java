@@ -1,11 +1,11 @@
 package io.cpcluster.core.master;
 
+import io.cpcluster.MasterConfig;
 import io.cpcluster.NodeInfo;
 import io.cpcluster.ProtocolException;
 import io.cpcluster.core.wire.Addresses;
 import io.cpcluster.core.wire.Control;
 import io.cpcluster.core.wire.ControlCodec;
-import io.cpcluster.core.wire.EncodedOnce;
 import io.cpcluster.core.wire.FrameInput;
 import io.cpcluster.core.wire.FrameOutput;
 import io.cpcluster.core.wire.Outbox;
@@ -15,8 +15,8 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -30,14 +30,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Session {
     private static final System.Logger LOG = System.getLogger("io.cpcluster.master");
-    /** Frames the master may queue for one node before it drops the node as too slow. */
-    static final int OUTBOX_CAPACITY = 4096;
+    /** Frames the master may queue for one node before it drops the node as too slow (bytes are bounded too). */
+    static final int OUTBOX_FRAMES = 4096;
 
     private final Master master;
     private final Transport.Connection connection;
     private final InetSocketAddress remote;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Set once the connection no longer counts as authenticating (it authenticated, or ended). */
+    private final AtomicBoolean leftUnauthenticated = new AtomicBoolean();
+    /** Written by the session's thread once the transport's handshake is done. */
+    private volatile FrameOutput output;
+    /** Created when the node authenticated; null before. */
     private volatile Outbox outbox;
+    private volatile Future<?> authDeadline = CompletableFuture.completedFuture(null);
     private volatile NodeInfo node;
     /** The identity the transport proved for the other end; empty until its handshake, or for plain TCP. */
     private volatile Optional<String> identity = Optional.empty();
@@ -81,19 +87,16 @@ final class Session {
     /** Serves the connection until it ends. Runs on the session's own virtual thread. */
     void run() {
         String reason = "connection closed by the node";
-        // Everything before AUTH, the transport's handshake included, must end within the auth timeout.
+        // Everything before AUTH is answered, the transport's handshake included, must end within the auth timeout.
         long authTimeout = master.config().authTimeout().toMillis();
-        Future<?> authDeadline = master.schedule(() -> fail(Control.Fault.AUTH_TIMEOUT,
-                "no AUTH within " + authTimeout + " ms"), authTimeout);
+        authDeadline = master.schedule(() -> master.offTimer(() -> fail(Control.Fault.AUTH_TIMEOUT,
+                "no AUTH within " + authTimeout + " ms")), authTimeout);
         try {
             connection.handshake(master.config().authTimeout());
             identity = connection.peerIdentity();
             FrameInput input = new FrameInput(connection.input());
-            outbox = new Outbox("cpcluster-master-writer-" + Addresses.text(remote),
-                    new FrameOutput(connection.output()), OUTBOX_CAPACITY, this::closeConnection);
+            output = new FrameOutput(connection.output());
             if (closed.get()) {
-                // Closed while the transport's handshake ran, before the outbox was there to stop.
-                outbox.stop();
                 return;
             }
             byte[] nonce = Secrets.newNonce();
@@ -107,7 +110,6 @@ final class Session {
                 throw new ProtocolException("expected AUTH as the first message, got "
                         + ControlCodec.wireType(hello.getClass()));
             }
-            authDeadline.cancel(false);
             lastHeard = System.nanoTime();
             if (!master.authenticate(this, auth, nonce)) {
                 return;
@@ -129,6 +131,12 @@ final class Session {
         } catch (RuntimeException e) {
             reason = "internal error: " + e;
             LOG.log(Level.ERROR, "the master failed while serving " + label(), e);
+        } catch (OutOfMemoryError e) {
+            // This connection's work ran the heap out: it ends, and what it held goes with it; the
+            // master goes on serving the others.
+            reason = "the master ran out of memory serving it";
+            LOG.log(Level.ERROR, "the master ran out of memory while serving " + label() + "; closing that connection",
+                    e);
         } finally {
             authDeadline.cancel(false);
             Outbox out = outbox;
@@ -143,6 +151,45 @@ final class Session {
         }
     }
 
+    /**
+     * The node proved the token: from now on messages go through an outbox with a writer of its
+     * own, and the connection no longer counts as authenticating. Called by {@link Admission}
+     * before the node is in the book, so that {@code AUTH_OK} has an outbox to go to.
+     *
+     * @return false if the session closed meanwhile
+     */
+    boolean authenticated() {
+        authDeadline.cancel(false);
+        MasterConfig config = master.config();
+        outbox = new Outbox("cpcluster-master-writer-" + Addresses.text(remote), output, OUTBOX_FRAMES,
+                config.maxOutboxBytes(), this::closeConnection);
+        master.leftUnauthenticated(this);
+        if (closed.get()) {
+            outbox.stop();
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * How long the write under way to this connection has made no progress (see
+     * {@link FrameOutput#stalledNanos}).
+     */
+    long stalledNanos(long now) {
+        FrameOutput out = output;
+        return out == null ? 0 : out.stalledNanos(now);
+    }
+
+    /** Marks the connection as no longer authenticating; true the first time only. */
+    boolean leaveUnauthenticated() {
+        return leftUnauthenticated.compareAndSet(false, true);
+    }
+
+    /** Whether the node authenticated: its messages go through the outbox. */
+    boolean hasOutbox() {
+        return outbox != null;
+    }
+
     /** True once a last message was queued with {@link #sendAndClose}: it is let out before the close. */
     private volatile boolean closingAfterSend;
 
@@ -152,28 +199,51 @@ final class Session {
 
     /** Queues a message for the node; see {@link #post}. */
     void send(Control message) {
-        post(new EncodedOnce(message));
+        post(ControlCodec.encode(message));
     }
 
     /**
-     * Queues a message for the node, to be encoded by the writer. Never blocks, and does no I/O,
-     * so the master may call it under its lock: a node whose outbox is full is too slow, and is
-     * disconnected (an error message could not get past the ones it left unread); its writer
-     * closes the connection.
+     * Queues an encoded message for the node. Never blocks: a node whose outbox is full (in
+     * frames or in bytes) is too slow, and is disconnected (an error message could not get past
+     * the ones it left unread); its writer closes the connection.
+     *
+     * <p>Before the node authenticated there is no outbox: the session's own thread writes its
+     * few small frames ({@code HELLO}, and an {@code AUTH_FAILED} or {@code FAULT}) itself, under
+     * the master's write deadline.
      */
-    void post(Outbox.Frame frame) {
+    void post(byte[] frame) {
+        if (closed.get()) {
+            return;
+        }
         Outbox out = outbox;
-        if (closed.get() || out == null) {
+        if (out == null) {
+            writeDirectly(frame);
             return;
         }
         if (!out.offer(frame) && !closed.get() && !closingAfterSend) {
-            LOG.log(Level.WARNING, "dropping {0}: it left {1} messages unread", label(), OUTBOX_CAPACITY);
+            LOG.log(Level.WARNING, "dropping {0}: it left {1} messages ({2} bytes) from the master unread", label(),
+                    out.queued(), out.queuedBytes());
             if (closeReason == null) {
-                closeReason = "dropped: it left " + OUTBOX_CAPACITY + " messages from the master unread";
+                closeReason = "dropped: it left " + out.queued() + " messages (" + out.queuedBytes()
+                        + " bytes) from the master unread";
             }
             if (closed.compareAndSet(false, true)) {
                 out.stop();
             }
+        }
+    }
+
+    private void writeDirectly(byte[] frame) {
+        FrameOutput out = output;
+        if (out == null) {
+            return;
+        }
+        try {
+            out.write(frame);
+            // A writer queued behind this one would flush for it, but a close may come first.
+            out.flush();
+        } catch (IOException e) {
+            close("writing to it failed: " + e.getMessage());
         }
     }
 
@@ -190,7 +260,8 @@ final class Session {
         }
         Outbox out = outbox;
         if (out == null) {
-            // Still in the transport's handshake: there is no way to say anything.
+            // Not authenticated: written here (or, still in the transport's handshake, not at all).
+            send(last);
             close(reason);
             return;
         }
@@ -219,17 +290,6 @@ final class Session {
             connection.close();
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "closing " + label() + " failed", e);
-        }
-    }
-
-    /** Waits, on this session's thread, before answering a failed authentication. */
-    void pause(long nanos) {
-        if (nanos > 0) {
-            try {
-                TimeUnit.NANOSECONDS.sleep(nanos);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 

@@ -10,10 +10,12 @@ import io.cpcluster.core.wire.Control;
 import io.cpcluster.core.wire.ControlCodec;
 import io.cpcluster.core.wire.FrameInput;
 import io.cpcluster.core.wire.FrameOutput;
+import io.cpcluster.core.wire.PerAddressLimit;
 import io.cpcluster.core.wire.Secrets;
 import io.cpcluster.spi.Transport;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.net.InetAddress;
 import java.time.Instant;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +26,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * master assigned until the initiator proves the one-time ticket, accepts exactly that one
  * connection, and stops listening. A connection with a wrong proof is refused and the acceptor
  * keeps waiting, until the ticket expires. Each connection's handshake runs on a virtual thread
- * of its own, with a deadline, so that a silent one holds up neither the accept loop nor the port.
+ * of its own, with a deadline, so that a silent one holds up neither the accept loop nor the port;
+ * and the node's handshakes in progress are capped, in all and per address
+ * ({@link io.cpcluster.NodeConfig#maxLinkHandshakes()}), so silent ones cannot pile up.
  */
 final class Acceptor {
     private static final System.Logger LOG = System.getLogger("io.cpcluster.link");
@@ -69,7 +73,34 @@ final class Acceptor {
                 }
                 return;
             }
-            Threads.startVirtual("cpcluster-link-" + id + "-handshake", () -> handshake(connection));
+            InetAddress from = connection.remoteAddress().getAddress();
+            PerAddressLimit handshakes = setup.handshakes();
+            // The initiator's own address (as the master saw it) is let in even when others fill the total.
+            PerAddressLimit.Full full = handshakes.enter(from, from.getHostAddress().equals(peer.host()));
+            if (full != null) {
+                // Before it costs a thread or a buffer: whoever fills the handshakes cannot make
+                // this node hold more, and the real initiator, from another address, still gets in.
+                MasterLink.closeQuietly(connection);
+                setup.refusedHandshakes.log(() -> "link " + id + ": refused a connection from " + from.getHostAddress()
+                        + " to port " + port + ": " + (full == PerAddressLimit.Full.IN_ALL
+                        ? setup.config().maxLinkHandshakes() + " link handshakes are under way already"
+                        : setup.config().maxLinkHandshakesPerAddress() + " link handshakes from that address are"
+                        + " under way already") + " (NodeConfig.maxLinkHandshakes)");
+                continue;
+            }
+            try {
+                Threads.startVirtual("cpcluster-link-" + id + "-handshake", () -> {
+                    try {
+                        handshake(connection);
+                    } finally {
+                        handshakes.leave(from);
+                    }
+                });
+            } catch (RuntimeException | OutOfMemoryError e) {
+                handshakes.leave(from);
+                MasterLink.closeQuietly(connection);
+                LOG.log(Level.ERROR, "link " + id + ": could not start a handshake on port " + port, e);
+            }
         }
     }
 
@@ -123,7 +154,7 @@ final class Acceptor {
         } catch (IOException | ProtocolException e) {
             LOG.log(Level.DEBUG, "link {0}: handshake with {1} failed: {2}", id, connection.remoteAddress(),
                     e.getMessage());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError e) {
             LOG.log(Level.WARNING, "link " + id + ": handshake failed", e);
         } finally {
             deadline.cancel(false);

@@ -17,6 +17,8 @@ import io.cpcluster.core.wire.Control;
 import io.cpcluster.core.wire.ControlCodec;
 import io.cpcluster.core.wire.FrameInput;
 import io.cpcluster.core.wire.FrameOutput;
+import io.cpcluster.core.wire.PerAddressLimit;
+import io.cpcluster.core.wire.RepeatedWarning;
 import io.cpcluster.core.wire.Secrets;
 import io.cpcluster.spi.Transport;
 import java.io.EOFException;
@@ -62,6 +64,10 @@ final class LinkSetup {
     private final ConcurrentHashMap<LinkId, Acceptor> acceptors = new ConcurrentHashMap<>();
     private final AtomicLong requestIds = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Connections to this node's link ports in their handshake, over all its acceptors. */
+    private final PerAddressLimit handshakes;
+    /** Refused handshakes, logged without flooding the log. */
+    final RepeatedWarning refusedHandshakes = new RepeatedWarning(LOG, Duration.ofSeconds(5));
 
     /**
      * @param describe how to name a node in messages
@@ -76,6 +82,12 @@ final class LinkSetup {
         this.describe = describe;
         this.opened = opened;
         this.background = background;
+        this.handshakes = new PerAddressLimit(config.maxLinkHandshakes(), config.maxLinkHandshakesPerAddress());
+    }
+
+    /** The connections in a link handshake on this node, and the caps on them. */
+    PerAddressLimit handshakes() {
+        return handshakes;
     }
 
     NodeConfig config() {

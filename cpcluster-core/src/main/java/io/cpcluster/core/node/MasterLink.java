@@ -41,8 +41,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>It owns what the master must know of this node: the tasks it serves. After every
  * {@code AUTH_OK} it replays what changed while the connection was being made (tasks handled,
  * links closed since the {@code AUTH} was written), so nothing said in between is lost.
- * {@link #send} never blocks; a master that leaves {@value #OUTBOX_CAPACITY} frames unread is
- * taken for lost.
+ * {@link #send} never blocks; a master that leaves {@value #OUTBOX_CAPACITY} frames (or
+ * {@value #OUTBOX_BYTES} bytes) unread, or reads nothing the node writes for
+ * {@link NodeConfig#writeTimeout()}, is taken for lost.
  */
 final class MasterLink {
     private static final System.Logger LOG = System.getLogger("io.cpcluster.node");
@@ -52,6 +53,8 @@ final class MasterLink {
     static final int MAX_FROM_MASTER = 16 * 1024 * 1024;
     /** Frames the node may queue for the master before it takes the master for lost. */
     static final int OUTBOX_CAPACITY = 1024;
+    /** Bytes the node may queue for the master before it takes the master for lost. */
+    static final int OUTBOX_BYTES = 4 * 1024 * 1024;
     /** How long close() lets BYE take. */
     private static final Duration BYE_TIMEOUT = Duration.ofSeconds(1);
 
@@ -120,7 +123,7 @@ final class MasterLink {
             this.socket = socket;
             this.input = input;
             this.outbox = new Outbox("cpcluster-node-" + config.name() + "-master-writer", output, OUTBOX_CAPACITY,
-                    () -> closeQuietly(socket));
+                    OUTBOX_BYTES, () -> closeQuietly(socket));
         }
 
         boolean send(Control message) {
@@ -128,8 +131,8 @@ final class MasterLink {
                 return true;
             }
             if (!closed.get()) {
-                LOG.log(Level.WARNING, "node {0}: the master at {1} left {2} frames unread; taking it for lost",
-                        config.name(), Addresses.text(address), OUTBOX_CAPACITY);
+                LOG.log(Level.WARNING, "node {0}: the master at {1} left {2} frames ({3} bytes) unread; taking it"
+                        + " for lost", config.name(), Addresses.text(address), outbox.queued(), outbox.queuedBytes());
             }
             outbox.stop();
             return false;
@@ -361,7 +364,11 @@ final class MasterLink {
             return;
         }
         long silent = now - connection.lastHeard;
-        if (silent > config.heartbeatTimeout().toNanos()) {
+        long stalled = connection.outbox.output().stalledNanos(now);
+        if (stalled > config.writeTimeout().toNanos()) {
+            lost(connection, "the master read nothing this node wrote for " + TimeUnit.NANOSECONDS.toMillis(stalled)
+                    + " ms (write timeout)");
+        } else if (silent > config.heartbeatTimeout().toNanos()) {
             lost(connection, "no word from the master for " + TimeUnit.NANOSECONDS.toMillis(silent)
                     + " ms (heartbeat timeout)");
         } else if (now - lastPing >= config.heartbeatInterval().toNanos()) {

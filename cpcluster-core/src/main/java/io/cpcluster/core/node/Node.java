@@ -82,6 +82,7 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Sub
     private final Submitter submitter;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder callsTimedOut = new LongAdder();
+    private final LongAdder peerCallsRefused = new LongAdder();
     private final LongAdder callsCancelled = new LongAdder();
 
     private Node(NodeConfig config, JoinSettings join) {
@@ -109,8 +110,9 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Sub
             node.shutdown();
             throw e;
         }
-        // One tick serves both heartbeats: as often as the shorter interval asks.
-        long tick = Math.min(config.heartbeatInterval().toMillis(), config.linkHeartbeatInterval().toMillis());
+        // One tick serves both heartbeats and the write deadlines: as often as the shortest asks.
+        long tick = Math.max(1, Math.min(Math.min(config.heartbeatInterval().toMillis(),
+                config.linkHeartbeatInterval().toMillis()), config.writeTimeout().toMillis() / 5));
         Threads.periodic(node.timer, "heartbeat of node " + config.name(), node::beat, tick, TimeUnit.MILLISECONDS);
         return node;
     }
@@ -322,6 +324,11 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Sub
         (timedOut ? callsTimedOut : callsCancelled).increment();
     }
 
+    @Override
+    public void peerCallRefused() {
+        peerCallsRefused.increment();
+    }
+
     // ---------------------------------------------------------------- tasks
 
     @Override
@@ -399,7 +406,7 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Sub
             running += link.peerCallsRunning();
         }
         return new NodeStats(open, inFlight, waiting, running, callsTimedOut.sum(), callsCancelled.sum(),
-                events.dropped());
+                events.dropped(), peerCallsRefused.sum(), setup.handshakes().count(), setup.handshakes().refused());
     }
 
     @Override

@@ -1,0 +1,119 @@
+package io.cpcluster.core;
+
+import io.cpcluster.core.tcp.TcpTransport;
+import io.cpcluster.spi.Transport;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Predicate;
+
+/**
+ * TCP, where the connections this node dials to chosen addresses can go deaf: once
+ * {@link #deafen()} is called, their readers read nothing more until {@link #hear()}, as a peer
+ * that stops reading would. Every such connection is kept, so the test can also write raw bytes
+ * into it.
+ */
+final class DeafTransport implements Transport {
+    private final TcpTransport tcp = new TcpTransport();
+    private final Predicate<InetSocketAddress> chosen;
+    private volatile CountDownLatch hearing = new CountDownLatch(0);
+    final List<Connection> dialed = new CopyOnWriteArrayList<>();
+
+    DeafTransport(Predicate<InetSocketAddress> chosen) {
+        this.chosen = chosen;
+    }
+
+    /** From now on, the chosen connections read nothing. */
+    void deafen() {
+        hearing = new CountDownLatch(1);
+    }
+
+    /** They read again. */
+    void hear() {
+        hearing.countDown();
+    }
+
+    @Override
+    public String name() {
+        return "deaf-tcp";
+    }
+
+    @Override
+    public Listener listen(InetSocketAddress address) throws IOException {
+        return tcp.listen(address);
+    }
+
+    @Override
+    public Connection connect(InetSocketAddress address, Duration timeout) throws IOException {
+        Connection connection = tcp.connect(address, timeout);
+        if (!chosen.test(address)) {
+            return connection;
+        }
+        Connection deaf = new Deaf(connection);
+        dialed.add(deaf);
+        return deaf;
+    }
+
+    private final class Deaf implements Connection {
+        private final Connection connection;
+        private final InputStream input;
+
+        Deaf(Connection connection) throws IOException {
+            this.connection = connection;
+            this.input = new FilterInputStream(connection.input()) {
+                @Override
+                public int read() throws IOException {
+                    awaitHearing();
+                    return super.read();
+                }
+
+                @Override
+                public int read(byte[] bytes, int offset, int length) throws IOException {
+                    awaitHearing();
+                    return super.read(bytes, offset, length);
+                }
+            };
+        }
+
+        private void awaitHearing() throws IOException {
+            try {
+                hearing.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while deaf");
+            }
+        }
+
+        @Override
+        public InputStream input() {
+            return input;
+        }
+
+        @Override
+        public OutputStream output() throws IOException {
+            return connection.output();
+        }
+
+        @Override
+        public InetSocketAddress localAddress() {
+            return connection.localAddress();
+        }
+
+        @Override
+        public InetSocketAddress remoteAddress() {
+            return connection.remoteAddress();
+        }
+
+        @Override
+        public void close() throws IOException {
+            connection.close();
+        }
+    }
+}
