@@ -23,12 +23,27 @@ final class Ids {
         return true;
     }
 
-    /** A bounded, single-line rendering of untrusted text, for error messages. */
+    /**
+     * Whether a character could change how a line reads when printed: a control character (C0,
+     * DEL, C1, such as the escape that starts a terminal sequence), a formatting character (such
+     * as the bidirectional overrides), or a line or paragraph separator.
+     */
+    static boolean unsafe(char c) {
+        int type = Character.getType(c);
+        return Character.isISOControl(c) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+                || type == Character.PARAGRAPH_SEPARATOR;
+    }
+
+    /** A bounded, single-line rendering of untrusted text, for error messages: unsafe characters as escapes. */
     static String printable(String value) {
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < value.length() && out.length() < MAX_LENGTH; i++) {
             char c = value.charAt(i);
-            out.append(c < ' ' || c == 0x7f ? '?' : c);
+            if (unsafe(c)) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
         }
         return value.length() > MAX_LENGTH ? out + "..." : out.toString();
     }

@@ -32,7 +32,8 @@ public record TaskBinding<I, O>(String task, Class<I> inputType, TaskHandler<? s
      * @param task the name
      * @return the name
      * @throws IllegalArgumentException if it is empty, longer than {@value #MAX_TASK_NAME_BYTES}
-     *         bytes of UTF-8, or has control characters
+     *         bytes of UTF-8, or has control or formatting characters (such as bidirectional
+     *         overrides) or line separators
      */
     public static String checkTaskName(String task) {
         Objects.requireNonNull(task, "task");
@@ -41,8 +42,8 @@ public record TaskBinding<I, O>(String task, Class<I> inputType, TaskHandler<? s
                     + " bytes of UTF-8, not '" + Ids.printable(task) + "'");
         }
         for (int i = 0; i < task.length(); i++) {
-            if (Character.isISOControl(task.charAt(i))) {
-                throw new IllegalArgumentException("a task name has no control characters: '"
+            if (Ids.unsafe(task.charAt(i))) {
+                throw new IllegalArgumentException("a task name has no control or formatting characters: '"
                         + Ids.printable(task) + "'");
             }
         }

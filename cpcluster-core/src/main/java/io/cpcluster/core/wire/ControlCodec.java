@@ -29,6 +29,8 @@ import java.util.Map;
 public final class ControlCodec {
     /** The longest piece of a peer's error text quoted in our own messages. */
     private static final int MAX_QUOTE = 200;
+    /** The longest free text (a reason, an error message) a decoded message keeps. */
+    public static final int MAX_TEXT = 1000;
 
     /** The wire name of every message type. */
     public static final Map<Class<? extends Control>, String> TYPES = Map.ofEntries(
@@ -187,33 +189,33 @@ public final class ControlCodec {
                         f.number("heartbeatTimeoutMs"));
                 case "PING" -> new Control.Ping(f.number("time"));
                 case "PONG" -> new Control.Pong(f.number("time"));
-                case "AUTH_FAILED" -> new Control.AuthFailed(f.string("reason"));
+                case "AUTH_FAILED" -> new Control.AuthFailed(f.text("reason"));
                 case "NODES" -> new Control.NodeList(f.nodes("nodes"), f.bool("more"));
                 case "NODE_JOINED" -> new Control.NodeJoin(f.node("node"));
                 case "NODE_UPDATED" -> new Control.NodeUpdate(f.node("node"));
-                case "NODE_LEFT" -> new Control.NodeLeave(f.string("nodeId"), f.string("reason"));
+                case "NODE_LEFT" -> new Control.NodeLeave(f.string("nodeId"), f.text("reason"));
                 case "TASKS" -> new Control.Tasks(f.strings("tasks"));
                 case "LINK_REQUEST" -> new Control.LinkRequest(f.number("requestId"), f.string("target"));
                 case "LINK_OFFER" -> new Control.LinkOffer(f.string("linkId"), f.node("peer"), f.integer("port"),
                         f.string("ticket"), f.number("expiresInMs"));
                 case "LINK_READY" -> new Control.LinkReady(f.string("linkId"), f.integer("port"));
                 case "LINK_BIND_FAILED" -> new Control.LinkBindFailed(f.string("linkId"), f.integer("port"),
-                        f.string("reason"));
+                        f.text("reason"));
                 case "LINK_ASSIGNED" -> new Control.LinkAssigned(f.number("requestId"), f.string("linkId"),
                         f.node("peer"), f.string("host"), f.integer("port"), f.string("ticket"),
                         f.optionalInteger("acceptorPort"));
-                case "LINK_REJECTED" -> new Control.LinkRejected(f.number("requestId"), f.string("code"),
-                        f.string("message"));
+                case "LINK_REJECTED" -> new Control.LinkRejected(f.number("requestId"), f.text("code"),
+                        f.text("message"));
                 case "LINK_UP" -> new Control.LinkUp(f.string("linkId"));
-                case "LINK_CLOSED" -> new Control.LinkDown(f.string("linkId"), f.string("reason"));
-                case "BYE" -> new Control.Bye(f.string("reason"));
-                case "ERROR" -> new Control.Fault(f.string("code"), f.string("message"));
+                case "LINK_CLOSED" -> new Control.LinkDown(f.string("linkId"), f.text("reason"));
+                case "BYE" -> new Control.Bye(f.text("reason"));
+                case "ERROR" -> new Control.Fault(f.text("code"), f.text("message"));
                 case "LINK_HELLO" -> new Control.LinkHello(f.integer("version"), f.string("linkId"), f.string("nonce"),
                         f.integer("maxFrameSize"), f.optionalInteger("maxCalls"));
                 case "LINK_AUTH" -> new Control.LinkAuth(f.integer("version"), f.string("linkId"), f.string("nodeId"),
                         f.string("proof"), f.integer("maxFrameSize"), f.optionalInteger("maxCalls"));
                 case "LINK_ACCEPTED" -> new Control.LinkAccepted(f.string("linkId"));
-                case "LINK_DENIED" -> new Control.LinkDenied(f.string("code"), f.string("reason"));
+                case "LINK_DENIED" -> new Control.LinkDenied(f.text("code"), f.text("reason"));
                 default -> throw new IllegalArgumentException("unknown message type '" + quote(type) + "'");
             };
         } catch (RuntimeException e) {
@@ -257,11 +259,11 @@ public final class ControlCodec {
     public static String[] decodeError(byte[] body) {
         try {
             Fields f = new Fields(parse(body), "ERROR frame");
-            String type = f.string("type");
-            String message = f.string("message");
+            String type = f.text("type");
+            String message = f.text("message");
             return new String[] {type != null ? type : "unknown", message != null ? message : ""};
         } catch (RuntimeException e) {
-            return new String[] {"unknown", new String(body, StandardCharsets.UTF_8)};
+            return new String[] {"unknown", quote(new String(body, StandardCharsets.UTF_8), MAX_TEXT)};
         }
     }
 
@@ -277,8 +279,29 @@ public final class ControlCodec {
 
     /** Untrusted text made safe for a log line or a message: one line, at most 200 characters. */
     public static String quote(String text) {
-        String line = text.replaceAll("\\p{Cntrl}", " ");
-        return line.length() > MAX_QUOTE ? line.substring(0, MAX_QUOTE) + "..." : line;
+        return quote(text, MAX_QUOTE);
+    }
+
+    /**
+     * Untrusted text made safe for a log line or a message, at most {@code max} characters: every
+     * character that could change how a line reads when printed (C0 and C1 controls such as the
+     * escape that starts a terminal sequence, DEL, formatting characters such as bidirectional
+     * overrides, line and paragraph separators) is written as a visible {@code \}{@code uXXXX}.
+     */
+    public static String quote(String text, int max) {
+        StringBuilder out = new StringBuilder(Math.min(text.length(), max) + 16);
+        int i = 0;
+        for (; i < text.length() && out.length() < max; i++) {
+            char c = text.charAt(i);
+            int type = Character.getType(c);
+            if (Character.isISOControl(c) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+                    || type == Character.PARAGRAPH_SEPARATOR) {
+                out.append("\\u").append(String.format("%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return i < text.length() ? out + "..." : out.toString();
     }
 
     /** Reads the fields of one message, naming the message and the field in every error. */
@@ -293,6 +316,16 @@ public final class ControlCodec {
                 return text.getString();
             }
             throw wrong(field, "a string");
+        }
+
+        /**
+         * A field of free text from the peer (a reason, a message), or null: made safe for logs
+         * and exceptions as it is read (see {@link #quote(String, int)}), and at most
+         * {@value #MAX_TEXT} characters.
+         */
+        String text(String field) {
+            String value = string(field);
+            return value == null ? null : quote(value, MAX_TEXT);
         }
 
         /** A string field that must be there. */
