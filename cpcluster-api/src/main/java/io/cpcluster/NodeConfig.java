@@ -92,7 +92,7 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
      * Checks the settings and makes unmodifiable copies of the lists and the map.
      *
      * @throws IllegalArgumentException if the name is empty or too long, a duration is not
-     *         positive, or a size is out of range
+     *         positive, a size is out of range, or the token is not strong
      */
     public NodeConfig {
         checkName(name);
@@ -283,8 +283,9 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         /**
          * Sets the token to prove.
          *
-         * @param token at least 16 characters
+         * @param token a strong token, as {@link io.cpcluster.spi.TokenStore#requireStrong(String)} judges
          * @return this builder
+         * @throws IllegalArgumentException if the token is not strong; the message never shows it
          */
         public Builder token(String token) {
             this.token = Settings.checkToken(Objects.requireNonNull(token, "token"));

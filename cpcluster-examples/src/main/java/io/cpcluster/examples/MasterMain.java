@@ -36,7 +36,8 @@ public final class MasterMain {
               --join-file  where to write join.json; default $CPCLUSTER_JOIN, else ./join.json.
                            A join.json already there keeps its token, so its nodes can rejoin.
               --advertise  the address join.json tells nodes to dial; default the --host address
-              --token-env  use the token in $CPCLUSTER_TOKEN instead of reusing or minting one
+              --token-env  use the token in $CPCLUSTER_TOKEN instead of reusing or minting one;
+                           it must carry 128 bits or more (openssl rand -hex 32 makes one)
             """;
 
     private MasterMain() {

@@ -1,13 +1,19 @@
 package io.cpcluster.core.defaults;
 
+import io.cpcluster.ClusterException;
+import io.cpcluster.spi.TokenStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The {@code file} token store: the token lives in the master's {@code join.json}. When the
  * master restarts, the token found there is live again, so nodes holding that file can rejoin.
  * The master writes the file (owner-only) once it knows its address; revoking the token in
  * the file removes it from the file too.
+ *
+ * <p>A token is adopted from the file only when it passes {@link TokenStore#requireStrong(String)};
+ * otherwise the store, and so the master, does not start.
  */
 public final class FileTokenStore extends MemoryTokenStore {
     private final Path joinFile;
@@ -17,8 +23,13 @@ public final class FileTokenStore extends MemoryTokenStore {
         this.joinFile = joinFile;
         boolean found = false;
         if (Files.exists(joinFile)) {
-            java.util.Optional<String> token = JoinFiles.readToken(joinFile);
-            token.ifPresent(this::add);
+            Optional<String> token = JoinFiles.readToken(joinFile);
+            try {
+                token.ifPresent(this::add);
+            } catch (IllegalArgumentException e) {
+                throw new ClusterException("the master will not adopt the token in join file "
+                        + joinFile.toAbsolutePath() + ": " + e.getMessage(), e);
+            }
             found = token.isPresent();
         }
         this.restored = found;
