@@ -33,8 +33,9 @@ public interface ClusterMaster extends AutoCloseable {
      * @param config the master's settings
      * @return the running master
      * @throws ClusterException if the address cannot be bound (another master may be running
-     *         there), the join file cannot be written or holds a weak token, or no implementation
-     *         is on the class path
+     *         there), the join file cannot be written, the token store reads a join file that is
+     *         not private to this user (as ssh requires of key files) or holds a weak token, or no
+     *         implementation is on the class path
      */
     static ClusterMaster start(MasterConfig config) {
         Objects.requireNonNull(config, "config");

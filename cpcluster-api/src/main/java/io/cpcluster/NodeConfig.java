@@ -293,7 +293,10 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         }
 
         /**
-         * Sets the {@code join.json} to read the token and the master's address from.
+         * Sets the {@code join.json} to read the token and the master's address from. It must be a
+         * file of the user the node runs as (or of root) that its group and other users have no
+         * permission on, reached through no symbolic link of another user's, as ssh requires of
+         * key files; the node refuses it otherwise, saying what to run ({@code chmod 600 <file>}).
          *
          * @param file the file
          * @return this builder

@@ -12,8 +12,9 @@ import java.util.Optional;
  * The master writes the file (owner-only) once it knows its address; revoking the token in
  * the file removes it from the file too.
  *
- * <p>A token is adopted from the file only when it passes {@link TokenStore#requireStrong(String)};
- * otherwise the store, and so the master, does not start.
+ * <p>A token is adopted from the file only when the file passes the checks of {@link JoinFiles}
+ * (owner, mode, links) and the token those of {@link TokenStore#requireStrong(String)}; otherwise
+ * the store, and so the master, does not start.
  */
 public final class FileTokenStore extends MemoryTokenStore {
     private final Path joinFile;

@@ -16,7 +16,8 @@ import java.util.Optional;
  * Where a node finds its token and its masters: the configuration first, then the
  * {@code CPCLUSTER_TOKEN} environment variable (token only), then the join file
  * ({@link NodeConfig#joinFile()}, else the file {@code CPCLUSTER_JOIN} names, else
- * {@code join.json} in the working directory). Every token must pass
+ * {@code join.json} in the working directory). The join file must pass the checks of
+ * {@link JoinFiles} (owner, mode, links), and every token those of
  * {@link TokenStore#requireStrong(String)}. {@link #toString()} hides the token.
  *
  * @param token the token to prove
