@@ -217,10 +217,11 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
 
         /**
          * Makes the master write {@code join.json} here when it starts (owner-only permissions),
-         * and reuse the token in it when it restarts. It reuses a token only from a file of its own
-         * user's (or root's) that its group and other users have no permission on, reached through
-         * no symbolic link of another user's, and only a strong token
-         * ({@link TokenStore#requireStrong(String)}).
+         * and reuse the token in it when it restarts. The master holds the file while it runs (a
+         * lock on {@code <file>.lock} beside it): a second master on it fails to start. It reuses
+         * a token only from a file of its own user's (or root's) that its group and other users
+         * have no permission on, reached through no symbolic link of another user's, and only a
+         * strong token ({@link TokenStore#requireStrong(String)}).
          *
          * @param file the file
          * @return this builder

@@ -3,7 +3,9 @@ package io.cpcluster.core;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeout;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -40,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * planted world-writable file or through a symlink to another user's file; two masters started on
  * one file end up with different tokens, one written nowhere; a node reads a world-readable file
  * without a word", and weak tokens are accepted from a file. Now {@code join.json} is checked as
- * ssh checks key files, and weak tokens are refused wherever they come from. Masters and nodes run on loopback; the files are real.
+ * ssh checks key files, one master at a time holds it, and weak tokens are refused wherever they
+ * come from. Masters and nodes run on loopback; the files are real.
  *
  * <p>The tests that give a file or a link to another user ({@code nobody}) need to run as root,
  * as CI does; elsewhere they are skipped, saying so.
@@ -91,10 +94,7 @@ class JoinFileTrustTest {
 
         // Mended as the message says, the file is the master's again, and the nodes'.
         chmod(file, "rw-------");
-        ClusterMaster again = closing.later(ClusterMaster.start(master(file)));
-        assertEquals(token, again.joinInfo().token());
-        ClusterNode node = closing.later(ClusterNode.start(node(file)));
-        await().atMost(WAIT).until(() -> again.nodes().equals(List.of(node.self())));
+        servesWithToken(file, token);
     }
 
     @Test
@@ -149,6 +149,8 @@ class JoinFileTrustTest {
             token = master.joinInfo().token();
             assertTrue(Files.isSymbolicLink(link), "the master wrote through the link, and left it a link");
             assertEquals(master.joinInfo(), JoinFiles.read(real));
+            assertTrue(Files.exists(elsewhere.resolve("join.json.lock")), "the lock is beside the file itself");
+            assertFalse(Files.exists(dir.resolve("join.json.lock")));
             try (ClusterNode node = ClusterNode.start(node(link))) {
                 assertEquals(List.of(node.self()), master.nodes());
             }
@@ -173,6 +175,35 @@ class JoinFileTrustTest {
         String message = refused(() -> ClusterMaster.start(master(link)));
         assertTrue(message.startsWith("join file " + link + " (a link to " + real + ") belongs to "
                 + nobody.getName()), message);
+    }
+
+    @Test
+    void aSecondMasterOnTheSameJoinFileFailsFastAndTheFirstKeepsItAndServes() throws Exception {
+        Path file = dir.resolve("join.json");
+        ClusterMaster first = closing.later(ClusterMaster.start(master(file)));
+        String token = first.joinInfo().token();
+        String written = Files.readString(file);
+
+        String second = assertTimeout(Duration.ofSeconds(2), () -> refused(() -> ClusterMaster.start(master(file))));
+        assertTrue(second.startsWith("another master in this process holds join file " + file + ". Close that master"
+                + " first, or give this one another join file"), second);
+        assertEquals(written, Files.readString(file), "the second master wrote nothing");
+
+        // The refusal let go of nothing: a master in another process is refused as well.
+        JvmProcess other = closing.later(JvmProcess.main(MasterProcess.class, Map.of(), "0", file.toString(),
+                range.toString(), "5000"));
+        assertNotEquals(0, other.awaitExit(WAIT));
+        assertTrue(other.output().contains("another master holds join file " + file + ": another process has locked "
+                + file.toRealPath() + ".lock. Stop that master first"), other.output());
+        assertEquals(written, Files.readString(file));
+
+        ClusterNode node = closing.later(ClusterNode.start(node(file)));
+        assertEquals(List.of(node.self()), first.nodes(), "the first master serves on");
+        node.close();
+        first.close();
+
+        // Once the first master is closed, the next one takes the file over, with its token.
+        servesWithToken(file, token);
     }
 
     @Test
@@ -239,6 +270,14 @@ class JoinFileTrustTest {
 
     private static NodeConfig node(Path joinFile) {
         return NodeConfig.builder().name("n").joinFile(joinFile).build();
+    }
+
+    /** Starts a master on the join file, checks that it kept the token, and has a node join through the file. */
+    private void servesWithToken(Path file, String token) {
+        ClusterMaster master = closing.later(ClusterMaster.start(master(file)));
+        assertEquals(token, master.joinInfo().token());
+        ClusterNode node = closing.later(ClusterNode.start(node(file)));
+        await().atMost(WAIT).until(() -> master.nodes().equals(List.of(node.self())));
     }
 
     /** Runs what must fail with a {@link ClusterException}, and returns its message. */

@@ -14,7 +14,8 @@ import java.util.Optional;
  *
  * <p>A token is adopted from the file only when the file passes the checks of {@link JoinFiles}
  * (owner, mode, links) and the token those of {@link TokenStore#requireStrong(String)}; otherwise
- * the store, and so the master, does not start.
+ * the store, and so the master, does not start. The master locks the file first
+ * ({@link JoinFileLock}), so no other master writes it meanwhile.
  */
 public final class FileTokenStore extends MemoryTokenStore {
     private final Path joinFile;

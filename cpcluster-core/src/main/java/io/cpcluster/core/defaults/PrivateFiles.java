@@ -19,7 +19,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The rules for files that hold a secret ({@code join.json}), as ssh has them for key files: a trusted file belongs to the user this process runs as, or to root,
+ * The rules for files that hold a secret ({@code join.json}) or guard one (its lock file), as ssh
+ * has them for key files: a trusted file belongs to the user this process runs as, or to root,
  * and neither its group nor other users have any permission on it. A symbolic link is followed
  * only when it belongs to that user or to root (whoever owns a link decides where it leads), and
  * the file it leads to must pass the same checks.
