@@ -3,6 +3,7 @@ package io.cpcluster.spi;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.IntStream;
 
 /**
  * The rules of {@link TokenStore#requireStrong(String)}, whose javadoc states them for users.
@@ -38,7 +39,7 @@ final class TokenStrength {
                     + " alphabet of " + alphabet.size() + " (" + alphabet.description() + "), carry at most about "
                     + (int) Math.floor(bits + 1e-9) + " bits, and a token needs " + MIN_BITS + " or more." + ADVICE);
         }
-        int distinct = (int) token.codePoints().distinct().count();
+        int distinct = (int) IntStream.of(chars).distinct().count();
         int neededDistinct = Math.min(MIN_DISTINCT, alphabet.size() / 2);
         if (distinct < neededDistinct) {
             throw predictable("it uses only " + distinct + " different characters, and a token of "

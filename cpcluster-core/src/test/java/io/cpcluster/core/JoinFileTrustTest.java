@@ -88,7 +88,8 @@ class JoinFileTrustTest {
             assertEquals(before, Files.readString(file), "the refused master left the file as it was");
             assertEquals(mode, PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
         }
-        assertTrue(refusedWithMode(file, "rw-r--r--").contains("other users can read it; it holds the cluster's token"));
+        assertTrue(refusedWithMode(file, "rw-r--r--").contains("other users can read it; it holds the cluster's"
+                + " token"));
         assertTrue(refusedWithMode(file, "rw--w----").contains("other users can change it;"));
         assertTrue(refusedWithMode(file, "rw-rw-rw-").contains("other users can read and change it;"));
 
@@ -100,8 +101,7 @@ class JoinFileTrustTest {
     @Test
     void aJoinFileOfAnotherUserIsRefused() throws Exception {
         UserPrincipal nobody = nobody();
-        Path file = dir.resolve("join.json");
-        JoinFiles.write(file, new JoinInfo(TestTokens.STRONG, "127.0.0.1", 55000));
+        Path file = joinFile(dir.resolve("join.json"));
         chown(file, nobody);
         for (String message : List.of(refused(() -> ClusterMaster.start(master(file))),
                 refused(() -> ClusterNode.start(node(file))))) {
@@ -114,8 +114,7 @@ class JoinFileTrustTest {
     @Test
     void aSymbolicLinkOfAnotherUserIsNotFollowed() throws Exception {
         UserPrincipal nobody = nobody();
-        Path real = dir.resolve("real.json");
-        JoinFiles.write(real, new JoinInfo(TestTokens.STRONG, "127.0.0.1", 55000));
+        Path real = joinFile(dir.resolve("real.json"));
         String before = Files.readString(real);
         Path planted = Files.createSymbolicLink(dir.resolve("join.json"), real);
         chown(planted, nobody);
@@ -168,8 +167,7 @@ class JoinFileTrustTest {
     @Test
     void theFileALinkOfOurOwnLeadsToMustBelongToUsToo() throws Exception {
         UserPrincipal nobody = nobody();
-        Path real = dir.resolve("theirs.json");
-        JoinFiles.write(real, new JoinInfo(TestTokens.STRONG, "127.0.0.1", 55000));
+        Path real = joinFile(dir.resolve("theirs.json"));
         chown(real, nobody);
         Path link = Files.createSymbolicLink(dir.resolve("join.json"), real);
         String message = refused(() -> ClusterMaster.start(master(link)));
@@ -256,8 +254,7 @@ class JoinFileTrustTest {
     void aFileSystemWithoutPosixAttributesSkipsTheChecks() throws Exception {
         try (FileSystem zip = FileSystems.newFileSystem(dir.resolve("join.zip"), Map.of("create", "true"))) {
             assertFalse(zip.supportedFileAttributeViews().contains("posix"));
-            Path file = zip.getPath("/join.json");
-            JoinFiles.write(file, new JoinInfo(TestTokens.STRONG, "127.0.0.1", 55000));
+            Path file = joinFile(zip.getPath("/join.json"));
             JoinSettings settings = JoinSettings.resolve(NodeConfig.builder().name("n").joinFile(file).build(),
                     Map.of());
             assertEquals(TestTokens.STRONG, settings.token());
@@ -278,6 +275,12 @@ class JoinFileTrustTest {
         assertEquals(token, master.joinInfo().token());
         ClusterNode node = closing.later(ClusterNode.start(node(file)));
         await().atMost(WAIT).until(() -> master.nodes().equals(List.of(node.self())));
+    }
+
+    /** Writes a join file as a master does (mode 600), holding {@link TestTokens#STRONG}. */
+    private static Path joinFile(Path file) {
+        JoinFiles.write(file, new JoinInfo(TestTokens.STRONG, "127.0.0.1", 55000));
+        return file;
     }
 
     /** Runs what must fail with a {@link ClusterException}, and returns its message. */

@@ -10,7 +10,10 @@ import java.nio.file.attribute.PosixFilePermissions;
  * token its master minted uses that. Shared with other modules' tests through core's test jar.
  */
 public final class TestTokens {
-    /** A strong token, made as the README advises ({@code openssl rand -hex 32}); known to every reader of this file. */
+    /**
+     * A strong token, made as the README advises ({@code openssl rand -hex 32}); every reader of
+     * this file knows it.
+     */
     public static final String STRONG = "adfeae370ddd09e79d005e74913587b08040e3dfabdfe1dace061eb6aba91301";
 
     private TestTokens() {

@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  */
 final class PrivateFiles {
     /** As many links as Linux follows before it reports a loop. */
-    static final int MAX_LINKS = 40;
+    private static final int MAX_LINKS = 40;
     private static final Set<PosixFilePermission> GROUP_OR_OTHERS = EnumSet.of(
             PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
             PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
@@ -130,7 +130,8 @@ final class PrivateFiles {
     }
 
     private static String risk(Set<PosixFilePermission> loose) {
-        boolean read = loose.contains(PosixFilePermission.GROUP_READ) || loose.contains(PosixFilePermission.OTHERS_READ);
+        boolean read = loose.contains(PosixFilePermission.GROUP_READ)
+                || loose.contains(PosixFilePermission.OTHERS_READ);
         boolean write = loose.contains(PosixFilePermission.GROUP_WRITE)
                 || loose.contains(PosixFilePermission.OTHERS_WRITE);
         return read && write ? "other users can read and change it" : read ? "other users can read it"
@@ -179,7 +180,7 @@ final class PrivateFiles {
     }
 
     /** The path as a shell word: quoted when it holds anything a shell would read otherwise. */
-    static String shell(Path path) {
+    private static String shell(Path path) {
         String text = path.toAbsolutePath().toString();
         return SHELL_SAFE.matcher(text).matches() ? text : "'" + text.replace("'", "'\\''") + "'";
     }
