@@ -27,13 +27,16 @@ import java.util.Objects;
  */
 public interface ClusterMaster extends AutoCloseable {
     /**
-     * Starts a master: binds its address, settles its token, and writes {@code join.json} when
-     * the configuration names a join file.
+     * Starts a master: locks the join file when the configuration names one, binds its address,
+     * settles its token, and writes {@code join.json}. The master holds the join file until
+     * {@link #close()}: an exclusive lock on {@code <join file>.lock} beside it.
      *
      * @param config the master's settings
      * @return the running master
      * @throws ClusterException if the address cannot be bound (another master may be running
-     *         there), the join file cannot be written, or no implementation is on the class path
+     *         there), another master holds the join file, the join file cannot be written, the
+     *         token store reads a join file that is not private to this user (as ssh requires of
+     *         key files) or holds a weak token, or no implementation is on the class path
      */
     static ClusterMaster start(MasterConfig config) {
         Objects.requireNonNull(config, "config");

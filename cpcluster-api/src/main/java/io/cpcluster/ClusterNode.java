@@ -43,8 +43,9 @@ public interface ClusterNode extends AutoCloseable {
      * @return the running node
      * @throws AuthenticationException if the master refuses the token
      * @throws MasterUnavailableException if no master can be reached
-     * @throws ClusterException if the node has no token or master address, or no implementation
-     *         is on the class path
+     * @throws ClusterException if the node has no token or master address, its join file is not
+     *         private to this user (as ssh requires of key files), a token from the join file or
+     *         {@code CPCLUSTER_TOKEN} is weak, or no implementation is on the class path
      */
     static ClusterNode start(NodeConfig config) {
         Objects.requireNonNull(config, "config");

@@ -78,7 +78,8 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
     /**
      * Checks the settings.
      *
-     * @throws IllegalArgumentException if a duration is not positive or a size is out of range
+     * @throws IllegalArgumentException if a duration is not positive, a size is out of range, or the
+     *         token is not strong
      */
     public MasterConfig {
         Objects.requireNonNull(address, "address");
@@ -249,7 +250,11 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
 
         /**
          * Makes the master write {@code join.json} here when it starts (owner-only permissions),
-         * and reuse the token in it when it restarts.
+         * and reuse the token in it when it restarts. The master holds the file while it runs (a
+         * lock on {@code <file>.lock} beside it): a second master on it fails to start. It reuses
+         * a token only from a file of its own user's (or root's) that its group and other users
+         * have no permission on, reached through no symbolic link of another user's, and only a
+         * strong token ({@link TokenStore#requireStrong(String)}).
          *
          * @param file the file
          * @return this builder
@@ -262,8 +267,9 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         /**
          * Sets the token nodes must prove, instead of reusing or minting one.
          *
-         * @param token the token; at least 16 characters
+         * @param token the token; a strong one, as {@link TokenStore#requireStrong(String)} judges
          * @return this builder
+         * @throws IllegalArgumentException if the token is not strong; the message never shows it
          */
         public Builder token(String token) {
             this.token = Settings.checkToken(Objects.requireNonNull(token, "token"));

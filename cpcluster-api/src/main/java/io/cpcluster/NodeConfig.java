@@ -112,7 +112,7 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
      * Checks the settings and makes unmodifiable copies of the lists and the map.
      *
      * @throws IllegalArgumentException if the name is empty or too long, a duration is not
-     *         positive, or a size is out of range
+     *         positive, a size is out of range, or the token is not strong
      */
     public NodeConfig {
         checkName(name);
@@ -337,8 +337,9 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         /**
          * Sets the token to prove.
          *
-         * @param token at least 16 characters
+         * @param token a strong token, as {@link io.cpcluster.spi.TokenStore#requireStrong(String)} judges
          * @return this builder
+         * @throws IllegalArgumentException if the token is not strong; the message never shows it
          */
         public Builder token(String token) {
             this.token = Settings.checkToken(Objects.requireNonNull(token, "token"));
@@ -346,7 +347,10 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         }
 
         /**
-         * Sets the {@code join.json} to read the token and the master's address from.
+         * Sets the {@code join.json} to read the token and the master's address from. It must be a
+         * file of the user the node runs as (or of root) that its group and other users have no
+         * permission on, reached through no symbolic link of another user's, as ssh requires of
+         * key files; the node refuses it otherwise, saying what to run ({@code chmod 600 <file>}).
          *
          * @param file the file
          * @return this builder

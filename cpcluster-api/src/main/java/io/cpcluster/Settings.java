@@ -1,13 +1,11 @@
 package io.cpcluster;
 
+import io.cpcluster.spi.TokenStore;
 import java.time.Duration;
 import java.util.Objects;
 
 /** Checks that configurations share. */
 final class Settings {
-    /** The shortest token accepted, in characters. */
-    static final int MIN_TOKEN_LENGTH = 16;
-
     private Settings() {
     }
 
@@ -44,19 +42,8 @@ final class Settings {
         return value;
     }
 
-    /** Checks a token without ever putting it into a message. */
+    /** Checks a token without ever putting it into a message: see {@link TokenStore#requireStrong(String)}. */
     static String checkToken(String token) {
-        if (token.length() < MIN_TOKEN_LENGTH) {
-            throw new IllegalArgumentException("a token has at least " + MIN_TOKEN_LENGTH
-                    + " characters; this one has " + token.length());
-        }
-        for (int i = 0; i < token.length(); i++) {
-            char c = token.charAt(i);
-            if (c <= ' ' || c == 0x7f) {
-                throw new IllegalArgumentException("a token has no spaces or control characters (character "
-                        + (i + 1) + " is one)");
-            }
-        }
-        return token;
+        return TokenStore.requireStrong(token);
     }
 }

@@ -81,7 +81,8 @@ class ListenerAndServicesTest {
         assertEquals("linkTimeout must be positive, not PT0S", timeout.getMessage());
         IllegalArgumentException token = assertThrows(IllegalArgumentException.class,
                 () -> NodeConfig.builder().token("short"));
-        assertTrue(token.getMessage().contains("at least 16 characters"), token.getMessage());
+        assertTrue(token.getMessage().contains("the token is too weak"), token.getMessage());
+        assertTrue(token.getMessage().contains("a token needs 128 or more"), token.getMessage());
         assertTrue(!token.getMessage().contains("short"), "the token is not echoed");
         assertThrows(IllegalArgumentException.class, () -> NodeConfig.builder().name("a\nb"));
         assertThrows(IllegalArgumentException.class, () -> NodeConfig.builder().maxPayloadSize(1024));

@@ -26,9 +26,10 @@ public interface TokenStore extends AutoCloseable {
 
     /**
      * Makes a token the caller chose live, for example one from {@code CPCLUSTER_TOKEN}.
+     * Implementations check it with {@link #requireStrong(String)} first.
      *
-     * @param token the token; at least 16 characters
-     * @throws IllegalArgumentException if the token is shorter than 16 characters
+     * @param token the token
+     * @throws IllegalArgumentException if the token is not strong (see {@link #requireStrong(String)})
      */
     void add(String token);
 
@@ -73,6 +74,45 @@ public interface TokenStore extends AutoCloseable {
      */
     @Override
     default void close() {
+    }
+
+    /**
+     * Checks that a token chosen by a person or a program, rather than minted by {@link #issue()},
+     * is strong enough to guard a cluster, and returns it. The master checks its configured token,
+     * a token it would adopt from {@code join.json}, and every token added to its store; a node
+     * checks the token it is given. A token passes when all of these hold:
+     * <ol>
+     *   <li>It has no spaces or ASCII control characters.</li>
+     *   <li>It carries at least 128 bits by this estimate: its length in characters (code
+     *       points) times log<sub>2</sub> of the size of the alphabet it looks drawn from. The
+     *       alphabet is 10 for digits alone; 16 for hex (digits and letters, the letters all from
+     *       {@code a-f} or all from {@code A-F}); otherwise the sum of 26 for lower-case letters,
+     *       26 for upper-case letters and 10 for digits, each when used, plus 32 when any other
+     *       character appears (as if drawn from all of ASCII's punctuation), or else 2 when some
+     *       of base64's symbols {@code + / - _ =} do. So 32 hex digits pass (128 bits) and 31 do
+     *       not; nor do fewer than 28 lower-case letters, 25 lower-case letters and digits, or 22
+     *       base64 characters.</li>
+     *   <li>It uses at least 8 different characters (5 for digits only).</li>
+     *   <li>It is not a block of characters repeated: no {@code p} of at most half its length
+     *       has every character equal to the one {@code p} places on.</li>
+     *   <li>Fewer than three quarters of the steps from one character to the next keep the
+     *       character or move to the next or previous code point ({@code aaaa}, {@code abcd},
+     *       {@code 9876}).</li>
+     * </ol>
+     * The estimate is an upper bound that holds for random strings; the last three rules reject
+     * strings a random draw practically never produces. A token of 256 random bits, as
+     * {@link #issue()} mints, always passes; a short random token that happens to miss a class
+     * (22 base64 characters without a digit) may be judged under 128 bits. Nothing here can tell
+     * words or a known passphrase from randomness: let the master mint the token, or make one
+     * with {@code openssl rand -hex 32}.
+     *
+     * @param token the token
+     * @return the token
+     * @throws IllegalArgumentException if a rule fails; the message says which (for the estimate,
+     *         with the bits it found) and what to do, and never contains the token
+     */
+    static String requireStrong(String token) {
+        return TokenStrength.require(token);
     }
 
     /** Creates token stores; found with {@link java.util.ServiceLoader} and chosen by {@link #name()}. */

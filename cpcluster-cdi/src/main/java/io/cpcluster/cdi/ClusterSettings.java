@@ -184,7 +184,7 @@ final class ClusterSettings {
         NodeConfig.Builder node = NodeConfig.builder();
         set("cpcluster.transport", Function.identity(), "a transport name such as tcp", node::transport);
         set("cpcluster.node.name", Function.identity(), "a name of 1 to 128 characters", node::name);
-        set("cpcluster.token", Function.identity(), "a token of 16 or more characters", node::token);
+        set("cpcluster.token", Function.identity(), "a strong token (see TokenStore.requireStrong)", node::token);
         set("cpcluster.join", Path::of, "a file path", node::joinFile);
         set("cpcluster.masters", ClusterSettings::masters, "host:port, comma-separated", list -> list.forEach(
                 address -> node.master(address.host(), address.port())));

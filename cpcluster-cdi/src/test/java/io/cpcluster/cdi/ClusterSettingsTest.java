@@ -9,6 +9,7 @@ import io.cpcluster.MasterConfig;
 import io.cpcluster.NodeConfig;
 import io.cpcluster.PortRange;
 import io.cpcluster.ReaderThreads;
+import io.cpcluster.core.TestTokens;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
@@ -44,7 +45,7 @@ class ClusterSettingsTest {
         system.setProperty("cpcluster.node.connect-timeout", "4s");
         system.setProperty("unrelated.key", "ignored");
         Map<String, String> environment = Map.of("CPCLUSTER_NODE_CONNECT_TIMEOUT", "5s",
-                "CPCLUSTER_NODE_BIND_HOST", "10.0.0.5", "CPCLUSTER_TOKEN", "token-from-the-environment");
+                "CPCLUSTER_NODE_BIND_HOST", "10.0.0.5", "CPCLUSTER_TOKEN", TestTokens.STRONG);
         ClusterSettings settings = ClusterSettings.load(Map.of("cpcluster.node.link-timeout", "9s"), system,
                 environment, file);
 
@@ -54,7 +55,7 @@ class ClusterSettingsTest {
         assertEquals(Duration.ofSeconds(4), node.connectTimeout());
         assertEquals(Optional.of("10.0.0.5"), node.bindHost());
         assertEquals("from-file", node.name());
-        assertEquals(Optional.of("token-from-the-environment"), node.token());
+        assertEquals(Optional.of(TestTokens.STRONG), node.token());
     }
 
     @Test
@@ -115,7 +116,7 @@ class ClusterSettingsTest {
 
     @Test
     void aLocalMasterIsJoinedUnlessTheNodeIsToldOtherwise() throws Exception {
-        JoinInfo local = new JoinInfo("a-local-token-0123456789", "127.0.0.1", 5555);
+        JoinInfo local = new JoinInfo(TestTokens.STRONG, "127.0.0.1", 5555);
         NodeConfig joins = ClusterSettings.load(Map.of(), new Properties(), Map.of(), withFile(""))
                 .node(Optional.of(local)).build();
         assertEquals(5555, joins.masters().getFirst().getPort());
@@ -138,7 +139,8 @@ class ClusterSettingsTest {
                 + " virtual"), problems);
         assertTrue(problems.contains("cpcluster.master.port = 'huge' ("), problems);
         assertTrue(problems.contains("unknown configuration key cpcluster.master.prot ("), problems);
-        assertTrue(problems.contains("cpcluster.token = (hidden)"), problems);
+        assertTrue(problems.contains("cpcluster.token = (hidden) (the ClusterExtension's map): the token is too weak"),
+                problems);
         assertTrue(problems.contains("cpcluster.node.heartbeat = '5s' (the ClusterExtension's map) must be two durations"
                 + " such as 1s/5s"), problems);
         assertTrue(problems.contains("cpcluster.node.link-heartbeat = '5s/1s' (the ClusterExtension's map): "), problems);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.cpcluster.ClusterMaster;
 import io.cpcluster.MasterConfig;
 import io.cpcluster.core.TestPorts;
+import io.cpcluster.core.TestTokens;
 import jakarta.enterprise.inject.spi.DeploymentException;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,8 +107,8 @@ class DeploymentProblemsTest {
     @Test
     void aNodeTheMasterRefusesStopsTheContainerWithoutShowingTheToken() {
         String said = refusal(Map.of("cpcluster.masters", "127.0.0.1:" + master.address().getPort(),
-                "cpcluster.token", "not-the-right-token-at-all"), Greetings.class);
+                "cpcluster.token", TestTokens.STRONG), Greetings.class);
         assertSays(said, "the cluster node could not start", "refused this node");
-        assertTrue(!said.contains("not-the-right-token-at-all"), said);
+        assertTrue(!said.contains(TestTokens.STRONG), said);
     }
 }

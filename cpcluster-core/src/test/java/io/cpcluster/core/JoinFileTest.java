@@ -14,6 +14,7 @@ import io.cpcluster.NodeConfig;
 import io.cpcluster.core.defaults.FileTokenStore;
 import io.cpcluster.core.defaults.JoinFiles;
 import io.cpcluster.core.node.JoinSettings;
+import io.cpcluster.core.wire.Secrets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -47,12 +48,10 @@ class JoinFileTest {
         try (ClusterMaster master = ClusterMaster.start(MasterConfig.builder().port(0).portRange(TestPorts.range(2))
                 .build())) {
             JoinInfo join = master.joinInfo();
-            Path asString = dir.resolve("string.json");
-            Files.writeString(asString, "{\"token\": \"" + join.token() + "\", \"ip\": \"127.0.0.1\", \"port\": \""
-                    + join.port() + "\"}");
-            Path asNumber = dir.resolve("number.json");
-            Files.writeString(asNumber, "{\"port\": " + join.port() + ", \"ip\": \"127.0.0.1\", \"token\": \""
-                    + join.token() + "\"}");
+            Path asString = TestTokens.writePrivate(dir.resolve("string.json"), "{\"token\": \"" + join.token()
+                    + "\", \"ip\": \"127.0.0.1\", \"port\": \"" + join.port() + "\"}");
+            Path asNumber = TestTokens.writePrivate(dir.resolve("number.json"), "{\"port\": " + join.port()
+                    + ", \"ip\": \"127.0.0.1\", \"token\": \"" + join.token() + "\"}");
             for (Path file : List.of(asString, asNumber)) {
                 try (ClusterNode node = ClusterNode.start(NodeConfig.builder().name("n").joinFile(file).build())) {
                     assertEquals(1, master.nodes().size());
@@ -81,7 +80,7 @@ class JoinFileTest {
     @Test
     void aConfiguredTokenWinsAndIsWrittenToTheJoinFile() throws Exception {
         Path file = dir.resolve("join.json");
-        String token = "a-token-chosen-by-the-operator";
+        String token = TestTokens.STRONG;
         try (ClusterMaster master = ClusterMaster.start(MasterConfig.builder().port(0).portRange(TestPorts.range(2))
                 .joinFile(file).token(token).build())) {
             assertEquals(token, JoinFiles.read(file).token());
@@ -92,10 +91,10 @@ class JoinFileTest {
     @Test
     void revokingTheFilesTokenRemovesItFromTheFile() throws Exception {
         Path file = dir.resolve("join.json");
-        JoinFiles.write(file, new JoinInfo("0123456789abcdef0123", "127.0.0.1", 55000));
+        JoinFiles.write(file, new JoinInfo(TestTokens.STRONG, "127.0.0.1", 55000));
         FileTokenStore store = new FileTokenStore(file);
-        assertEquals(List.of("0123456789abcdef0123"), store.tokens());
-        store.revoke("0123456789abcdef0123");
+        assertEquals(List.of(TestTokens.STRONG), store.tokens());
+        store.revoke(TestTokens.STRONG);
         assertTrue(store.tokens().isEmpty());
         assertTrue(JoinFiles.readToken(file).isEmpty());
         assertTrue(new FileTokenStore(file).tokens().isEmpty(), "a restarted master does not bring it back");
@@ -103,24 +102,27 @@ class JoinFileTest {
 
     @Test
     void theEnvironmentAndTheJoinFileFillWhatTheConfigLeavesOut() throws Exception {
+        String inFile = Secrets.newSecret();
+        String inEnvironment = Secrets.newSecret();
+        String inConfig = Secrets.newSecret();
         Path file = dir.resolve("elsewhere.json");
-        JoinFiles.write(file, new JoinInfo("token-from-the-file-0000", "10.1.2.3", 56000));
+        JoinFiles.write(file, new JoinInfo(inFile, "10.1.2.3", 56000));
         NodeConfig bare = NodeConfig.builder().name("n").build();
 
         JoinSettings fromFile = JoinSettings.resolve(bare, Map.of("CPCLUSTER_JOIN", file.toString()));
-        assertEquals("token-from-the-file-0000", fromFile.token());
+        assertEquals(inFile, fromFile.token());
         assertEquals("10.1.2.3", fromFile.masters().getFirst().getHostString());
         assertEquals(56000, fromFile.masters().getFirst().getPort());
 
         JoinSettings tokenFromEnvironment = JoinSettings.resolve(bare,
-                Map.of("CPCLUSTER_JOIN", file.toString(), "CPCLUSTER_TOKEN", "token-from-the-environment"));
-        assertEquals("token-from-the-environment", tokenFromEnvironment.token());
+                Map.of("CPCLUSTER_JOIN", file.toString(), "CPCLUSTER_TOKEN", inEnvironment));
+        assertEquals(inEnvironment, tokenFromEnvironment.token());
         assertEquals(56000, tokenFromEnvironment.masters().getFirst().getPort());
-        assertFalse(tokenFromEnvironment.toString().contains("token-from"));
+        assertFalse(tokenFromEnvironment.toString().contains(inEnvironment));
 
-        JoinSettings configured = JoinSettings.resolve(NodeConfig.builder().name("n").token("token-from-the-config")
-                .master("127.0.0.1", 1234).joinFile(file).build(), Map.of("CPCLUSTER_TOKEN", "token-from-the-env"));
-        assertEquals("token-from-the-config", configured.token());
+        JoinSettings configured = JoinSettings.resolve(NodeConfig.builder().name("n").token(inConfig)
+                .master("127.0.0.1", 1234).joinFile(file).build(), Map.of("CPCLUSTER_TOKEN", inEnvironment));
+        assertEquals(inConfig, configured.token());
         assertEquals(1234, configured.masters().getFirst().getPort());
     }
 
@@ -132,11 +134,11 @@ class JoinFileTest {
                 () -> JoinSettings.resolve(bare, Map.of("CPCLUSTER_JOIN", missing.toString())));
         assertTrue(noFile.getMessage().contains("does not exist"), noFile.getMessage());
 
-        Path broken = dir.resolve("broken.json");
-        Files.writeString(broken, "{\"token\": \"secret-secret-secret\", \"ip\": \"127.0.0.1\", \"port\": \"lots\"}");
+        Path broken = TestTokens.writePrivate(dir.resolve("broken.json"), "{\"token\": \"" + TestTokens.STRONG
+                + "\", \"ip\": \"127.0.0.1\", \"port\": \"lots\"}");
         ClusterException badPort = assertThrows(ClusterException.class, () -> JoinFiles.read(broken));
         assertTrue(badPort.getMessage().contains("'port' must be a whole number"), badPort.getMessage());
-        assertFalse(badPort.getMessage().contains("secret-secret-secret"));
+        assertFalse(badPort.getMessage().contains(TestTokens.STRONG));
 
         Files.writeString(broken, "not json at all");
         assertTrue(assertThrows(ClusterException.class, () -> JoinFiles.read(broken)).getMessage()

@@ -56,7 +56,7 @@ class SpiLifecycleTest {
     @Test
     void aFilledStoreThatWasNotRestoredLetsTheMasterBrokerLinksAtOnceAndIsClosedWithTheMaster() {
         CountingStore store = new CountingStore();
-        store.add("an-application-token-0123456789");
+        store.add(TestTokens.STRONG);
         assertFalse(store.restored());
         ClusterMaster master = closing.later(ClusterMaster.start(MasterConfig.builder().port(0)
                 .portRange(TestPorts.range(4)).tokenStore(store).rejoinGrace(Duration.ofMinutes(1)).build()));

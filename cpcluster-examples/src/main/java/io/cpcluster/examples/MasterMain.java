@@ -34,9 +34,11 @@ public final class MasterMain {
               --port       the port nodes connect to; 0 picks a free one; default 55000
               --range      the ports direct links use, on each node's host; default 55001-55999
               --join-file  where to write join.json; default $CPCLUSTER_JOIN, else ./join.json.
-                           A join.json already there keeps its token, so its nodes can rejoin.
+                           A join.json already there keeps its token, so its nodes can rejoin;
+                           it must be yours (or root's) with mode 600. One master at a time.
               --advertise  the address join.json tells nodes to dial; default the --host address
-              --token-env  use the token in $CPCLUSTER_TOKEN instead of reusing or minting one
+              --token-env  use the token in $CPCLUSTER_TOKEN instead of reusing or minting one;
+                           it must carry 128 bits or more (openssl rand -hex 32 makes one)
             """;
 
     private MasterMain() {

@@ -30,8 +30,9 @@ public final class NodeMain {
                         [--bind HOST] [--count-primes N [--wait-for K] [--chunk SIZE]]
 
             Joins a CPCluster and serves the demo's task, primes.count, until Ctrl-C. The token and
-            the master's address come from join.json (or $CPCLUSTER_JOIN); $CPCLUSTER_TOKEN, when
-            set, overrides the token.
+            the master's address come from join.json (or $CPCLUSTER_JOIN), which must be yours (or
+            root's) with mode 600, as ssh requires of key files; $CPCLUSTER_TOKEN, when set,
+            overrides the token.
 
               --name          the node's name; default the host name and process id
               --join-file     the join.json the master wrote; default $CPCLUSTER_JOIN, else ./join.json

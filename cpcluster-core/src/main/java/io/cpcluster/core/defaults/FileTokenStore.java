@@ -1,13 +1,21 @@
 package io.cpcluster.core.defaults;
 
+import io.cpcluster.ClusterException;
+import io.cpcluster.spi.TokenStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The {@code file} token store: the token lives in the master's {@code join.json}. When the
  * master restarts, the token found there is live again, so nodes holding that file can rejoin.
  * The master writes the file (owner-only) once it knows its address; revoking the token in
  * the file removes it from the file too.
+ *
+ * <p>A token is adopted from the file only when the file passes the checks of {@link JoinFiles}
+ * (owner, mode, links) and the token those of {@link TokenStore#requireStrong(String)}; otherwise
+ * the store, and so the master, does not start. The master locks the file first
+ * ({@link JoinFileLock}), so no other master writes it meanwhile.
  */
 public final class FileTokenStore extends MemoryTokenStore {
     private final Path joinFile;
@@ -17,8 +25,13 @@ public final class FileTokenStore extends MemoryTokenStore {
         this.joinFile = joinFile;
         boolean found = false;
         if (Files.exists(joinFile)) {
-            java.util.Optional<String> token = JoinFiles.readToken(joinFile);
-            token.ifPresent(this::add);
+            Optional<String> token = JoinFiles.readToken(joinFile);
+            try {
+                token.ifPresent(this::add);
+            } catch (IllegalArgumentException e) {
+                throw new ClusterException("the master will not adopt the token in join file "
+                        + joinFile.toAbsolutePath() + ": " + e.getMessage(), e);
+            }
             found = token.isPresent();
         }
         this.restored = found;

@@ -13,7 +13,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -27,9 +26,16 @@ import java.util.Optional;
  * Reads and writes {@code join.json}: {@code {"token": "...", "ip": "127.0.0.1", "port": "55000"}}.
  * The port is written as a string, as the original did, and read as a string or a number. The
  * file is written owner-only (mode 0600) and replaced atomically, so no reader sees half of it.
- * No message here ever quotes the token.
+ *
+ * <p>Reading and writing follow {@link PrivateFiles}: a symbolic link is followed only when it
+ * belongs to this process's user or to root, and a file is read only when it is a regular file of
+ * that user's or root's that its group and other users have no permission on. A file written
+ * through a link replaces the file the link leads to, not the link. No message here ever quotes
+ * the token.
  */
 public final class JoinFiles {
+    private static final String WHAT = "join file";
+
     private JoinFiles() {
     }
 
@@ -77,12 +83,11 @@ public final class JoinFiles {
     }
 
     private static void writeFields(Path file, Map<String, String> fields) {
-        Path target = file.toAbsolutePath();
+        Path target = PrivateFiles.follow(file, WHAT);
         Path dir = target.getParent();
         try {
             Files.createDirectories(dir);
-            boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-            Path temp = posix
+            Path temp = PrivateFiles.posix(target)
                     ? Files.createTempFile(dir, ".join-", ".tmp",
                             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
                     : Files.createTempFile(dir, ".join-", ".tmp");
@@ -114,9 +119,12 @@ public final class JoinFiles {
     }
 
     private static JsonObject parse(Path file) {
+        Path real = PrivateFiles.follow(file, WHAT);
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            PrivateFiles.check(file, real, WHAT, "it holds the cluster's token: whoever reads it can join, and"
+                    + " whoever changes it can plant a token of theirs");
+            text = Files.readString(real, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new ClusterException("join file " + file.toAbsolutePath() + " does not exist: copy the join.json"
                     + " the master wrote, or point CPCLUSTER_JOIN (or NodeConfig.joinFile) at it", e);

@@ -8,9 +8,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Keeps tokens in memory, for the master's life. The {@code memory} token store. */
 public class MemoryTokenStore implements TokenStore {
-    /** The shortest token accepted, in characters. */
-    public static final int MIN_TOKEN_LENGTH = 16;
-
     private final CopyOnWriteArrayList<String> tokens = new CopyOnWriteArrayList<>();
 
     @Override
@@ -22,12 +19,7 @@ public class MemoryTokenStore implements TokenStore {
 
     @Override
     public void add(String token) {
-        Objects.requireNonNull(token, "token");
-        if (token.length() < MIN_TOKEN_LENGTH) {
-            throw new IllegalArgumentException("a token has at least " + MIN_TOKEN_LENGTH
-                    + " characters; this one has " + token.length());
-        }
-        tokens.addIfAbsent(token);
+        tokens.addIfAbsent(TokenStore.requireStrong(Objects.requireNonNull(token, "token")));
     }
 
     @Override

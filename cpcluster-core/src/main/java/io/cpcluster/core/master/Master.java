@@ -11,6 +11,7 @@ import io.cpcluster.NodeInfo;
 import io.cpcluster.ProtocolException;
 import io.cpcluster.Subscription;
 import io.cpcluster.TaskBinding;
+import io.cpcluster.core.defaults.JoinFileLock;
 import io.cpcluster.core.defaults.JoinFiles;
 import io.cpcluster.core.threads.EventHub;
 import io.cpcluster.core.threads.Threads;
@@ -65,6 +66,8 @@ public final class Master implements ClusterMaster {
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     private final MasterConfig config;
+    /** Held from start to close when the config names a join file; else null. */
+    private final JoinFileLock joinLock;
     private final Transport.Listener listener;
     private final TokenStore tokens;
     private final PortAllocator ports;
@@ -91,9 +94,10 @@ public final class Master implements ClusterMaster {
     private final Thread acceptor;
     private volatile boolean closed;
 
-    private Master(MasterConfig config, Transport.Listener listener, TokenStore tokens, PortAllocator ports,
-                   JoinInfo joinInfo, boolean restarted) {
+    private Master(MasterConfig config, JoinFileLock joinLock, Transport.Listener listener, TokenStore tokens,
+                   PortAllocator ports, JoinInfo joinInfo, boolean restarted) {
         this.config = config;
+        this.joinLock = joinLock;
         this.listener = listener;
         this.tokens = tokens;
         this.ports = ports;
@@ -129,8 +133,25 @@ public final class Master implements ClusterMaster {
                 this::accept);
     }
 
-    /** Binds, settles the token, writes the join file, and starts accepting nodes. */
+    /**
+     * Locks the join file, binds, settles the token, writes the join file, and starts accepting
+     * nodes.
+     */
     public static Master start(MasterConfig config) {
+        // Before the token store reads the join file, whatever the store: no other master may
+        // write the file while this one reads it, writes it, or runs.
+        JoinFileLock joinLock = config.joinFile().map(JoinFileLock::acquire).orElse(null);
+        try {
+            return start(config, joinLock);
+        } catch (RuntimeException e) {
+            if (joinLock != null) {
+                joinLock.close();
+            }
+            throw e;
+        }
+    }
+
+    private static Master start(MasterConfig config, JoinFileLock joinLock) {
         TokenStore tokens = config.tokenStore().create(config);
         try {
             PortAllocator ports = config.portAllocator().create(config);
@@ -150,7 +171,7 @@ public final class Master implements ClusterMaster {
                 JoinInfo join = new JoinInfo(token, config.advertisedHost().orElseGet(() -> advertised(bound)),
                         bound.getPort());
                 config.joinFile().ifPresent(file -> JoinFiles.write(file, join));
-                Master master = new Master(config, listener, tokens, ports, join, restarted);
+                Master master = new Master(config, joinLock, listener, tokens, ports, join, restarted);
                 LOG.log(Level.INFO, "master listening on {0}, link ports {1}{2}{3}", Addresses.text(bound),
                         config.portRange(), config.joinFile().map(f -> ", join file " + f.toAbsolutePath()).orElse(""),
                         restarted ? "; restarted with its old token, it waits " + config.rejoinGrace().toMillis()
@@ -466,6 +487,9 @@ public final class Master implements ClusterMaster {
             tokens.close();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "closing the token store failed", e);
+        }
+        if (joinLock != null) {
+            joinLock.close();
         }
         LOG.log(Level.INFO, "master on {0} closed", Addresses.text(listener.localAddress()));
     }

@@ -4,6 +4,7 @@ import io.cpcluster.ClusterException;
 import io.cpcluster.JoinInfo;
 import io.cpcluster.NodeConfig;
 import io.cpcluster.core.defaults.JoinFiles;
+import io.cpcluster.spi.TokenStore;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,9 @@ import java.util.Optional;
  * Where a node finds its token and its masters: the configuration first, then the
  * {@code CPCLUSTER_TOKEN} environment variable (token only), then the join file
  * ({@link NodeConfig#joinFile()}, else the file {@code CPCLUSTER_JOIN} names, else
- * {@code join.json} in the working directory). {@link #toString()} hides the token.
+ * {@code join.json} in the working directory). The join file must pass the checks of
+ * {@link JoinFiles} (owner, mode, links), and every token those of
+ * {@link TokenStore#requireStrong(String)}. {@link #toString()} hides the token.
  *
  * @param token the token to prove
  * @param masters the masters to try, in order
@@ -29,17 +32,18 @@ public record JoinSettings(String token, List<InetSocketAddress> masters) {
         Optional<Path> named = config.joinFile()
                 .or(() -> Optional.ofNullable(environment.get(JOIN_VARIABLE)).filter(s -> !s.isBlank()).map(Path::of));
         Path file = named.orElse(Path.of(DEFAULT_JOIN_FILE));
+        // NodeConfig checked its own token; the others are checked here, naming where they came from.
         String token = config.token().orElse(null);
         if (token == null) {
             token = Optional.ofNullable(environment.get(TOKEN_VARIABLE)).map(String::strip).filter(s -> !s.isEmpty())
-                    .orElse(null);
+                    .map(t -> strong(t, "the " + TOKEN_VARIABLE + " environment variable")).orElse(null);
         }
         List<InetSocketAddress> masters = config.masters();
         boolean needFile = token == null || masters.isEmpty();
         if (needFile && (named.isPresent() || Files.exists(file))) {
             JoinInfo join = JoinFiles.read(file);
             if (token == null) {
-                token = join.token();
+                token = strong(join.token(), "join file " + file.toAbsolutePath());
             }
             if (masters.isEmpty()) {
                 masters = List.of(join.address());
@@ -56,6 +60,15 @@ public record JoinSettings(String token, List<InetSocketAddress> masters) {
                     + " environment variable, or ./join.json)");
         }
         return new JoinSettings(token, masters);
+    }
+
+    private static String strong(String token, String source) {
+        try {
+            return TokenStore.requireStrong(token);
+        } catch (IllegalArgumentException e) {
+            throw new ClusterException("the token in " + source + " will not do: " + e.getMessage()
+                    + " A node proves the token its master uses: give it the join.json the master wrote.", e);
+        }
     }
 
     @Override
