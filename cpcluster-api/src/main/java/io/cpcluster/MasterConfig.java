@@ -44,17 +44,37 @@ import java.util.Optional;
  *        releasing its ports and telling its peers; default 5 s
  * @param rejoinGrace after a restart (the master found its token in its token store), how long it
  *        waits for nodes to rejoin and report their open links before it brokers new links, so that
- *        no port is handed out twice; default 5 s
+ *        no port is handed out twice; only meanwhile does it book a reported link it does not know
+ *        (after it, such a claim is refused at once); default 5 s
+ * @param maxLinkRequestsPerNode how many link requests one node may have that the master has not
+ *        answered yet (waiting for the rejoin grace, or for the acceptor to listen); one more is
+ *        refused at once with {@link QuotaExceededException}; default 16
+ * @param maxLinksPerNode how many links one node may hold that it opened (open, or being set up),
+ *        and how many such links it may report when it rejoins; a request past it is refused at
+ *        once with {@link QuotaExceededException}. Keep it below the size of {@code portRange}, so
+ *        that no single node can take every port of a host; default 256
+ * @param maxTasksPerNode how many task names one node may serve; a node that says it serves more
+ *        is refused (a protocol error, which closes its connection); default 256. Whatever this
+ *        says, a node's task names take at most 32 KiB as JSON, so that every message the master
+ *        sends about a node fits a 64 KiB frame
+ * @param taskUpdateInterval how often at most the master applies and tells everyone a node's new
+ *        task list: a node that sends its tasks more often has them coalesced, the latest list
+ *        applied once the interval since the last has passed; zero applies every update at once;
+ *        default 100 ms
  */
 public record MasterConfig(InetSocketAddress address, Optional<String> advertisedHost, PortRange portRange,
                            Optional<Path> joinFile, Optional<String> token, Transport transport,
                            TokenStore.Provider tokenStore, PortAllocator.Provider portAllocator,
                            Duration authTimeout, Duration authFailureDelay, Duration ticketTimeout,
-                           int maxControlFrameSize, Duration heartbeatTimeout, Duration rejoinGrace) {
+                           int maxControlFrameSize, Duration heartbeatTimeout, Duration rejoinGrace,
+                           int maxLinkRequestsPerNode, int maxLinksPerNode, int maxTasksPerNode,
+                           Duration taskUpdateInterval) {
     /** The default port the master listens on. */
     public static final int DEFAULT_PORT = 55000;
     /** The default largest control frame, 64 KiB. */
     public static final int DEFAULT_MAX_CONTROL_FRAME_SIZE = 64 * 1024;
+    /** The most any per-node quota may be set to. */
+    private static final int MAX_QUOTA = 1 << 20;
 
     /**
      * Checks the settings.
@@ -76,6 +96,10 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         Settings.between(maxControlFrameSize, 1024, 16 * 1024 * 1024, "maxControlFrameSize");
         Settings.positive(heartbeatTimeout, "heartbeatTimeout");
         Settings.notNegative(rejoinGrace, "rejoinGrace");
+        Settings.between(maxLinkRequestsPerNode, 1, MAX_QUOTA, "maxLinkRequestsPerNode");
+        Settings.between(maxLinksPerNode, 1, MAX_QUOTA, "maxLinksPerNode");
+        Settings.between(maxTasksPerNode, 1, MAX_QUOTA, "maxTasksPerNode");
+        Settings.notNegative(taskUpdateInterval, "taskUpdateInterval");
         token.ifPresent(Settings::checkToken);
     }
 
@@ -109,6 +133,10 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         builder.maxControlFrameSize = maxControlFrameSize;
         builder.heartbeatTimeout = heartbeatTimeout;
         builder.rejoinGrace = rejoinGrace;
+        builder.maxLinkRequestsPerNode = maxLinkRequestsPerNode;
+        builder.maxLinksPerNode = maxLinksPerNode;
+        builder.maxTasksPerNode = maxTasksPerNode;
+        builder.taskUpdateInterval = taskUpdateInterval;
         return builder;
     }
 
@@ -121,7 +149,9 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
                 + ", portAllocator=" + portAllocator.name() + ", authTimeout=" + authTimeout
                 + ", authFailureDelay=" + authFailureDelay + ", ticketTimeout=" + ticketTimeout
                 + ", maxControlFrameSize=" + maxControlFrameSize + ", heartbeatTimeout=" + heartbeatTimeout
-                + ", rejoinGrace=" + rejoinGrace + "]";
+                + ", rejoinGrace=" + rejoinGrace + ", maxLinkRequestsPerNode=" + maxLinkRequestsPerNode
+                + ", maxLinksPerNode=" + maxLinksPerNode + ", maxTasksPerNode=" + maxTasksPerNode
+                + ", taskUpdateInterval=" + taskUpdateInterval + "]";
     }
 
     /** Builds a {@link MasterConfig}. Not thread-safe; {@link #build()} may be called more than once. */
@@ -143,6 +173,10 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         private int maxControlFrameSize = DEFAULT_MAX_CONTROL_FRAME_SIZE;
         private Duration heartbeatTimeout = Duration.ofSeconds(5);
         private Duration rejoinGrace = Duration.ofSeconds(5);
+        private int maxLinkRequestsPerNode = 16;
+        private int maxLinksPerNode = 256;
+        private int maxTasksPerNode = 256;
+        private Duration taskUpdateInterval = Duration.ofMillis(100);
 
         private Builder() {
         }
@@ -395,6 +429,52 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         }
 
         /**
+         * Sets how many link requests one node may have that the master has not answered yet.
+         *
+         * @param requests 1 to 1,048,576
+         * @return this builder
+         */
+        public Builder maxLinkRequestsPerNode(int requests) {
+            this.maxLinkRequestsPerNode = Settings.between(requests, 1, MAX_QUOTA, "maxLinkRequestsPerNode");
+            return this;
+        }
+
+        /**
+         * Sets how many links one node may hold that it opened, open or being set up.
+         *
+         * @param links 1 to 1,048,576; below the size of the port range, so that no single node can
+         *        take every port of a host
+         * @return this builder
+         */
+        public Builder maxLinksPerNode(int links) {
+            this.maxLinksPerNode = Settings.between(links, 1, MAX_QUOTA, "maxLinksPerNode");
+            return this;
+        }
+
+        /**
+         * Sets how many task names one node may serve.
+         *
+         * @param tasks 1 to 1,048,576 (a node's names also take at most 32 KiB as JSON)
+         * @return this builder
+         */
+        public Builder maxTasksPerNode(int tasks) {
+            this.maxTasksPerNode = Settings.between(tasks, 1, MAX_QUOTA, "maxTasksPerNode");
+            return this;
+        }
+
+        /**
+         * Sets how often at most the master applies and announces a node's new task list; updates
+         * that come faster are coalesced, the latest one winning.
+         *
+         * @param interval zero (every update at once) or more
+         * @return this builder
+         */
+        public Builder taskUpdateInterval(Duration interval) {
+            this.taskUpdateInterval = Settings.notNegative(interval, "taskUpdateInterval");
+            return this;
+        }
+
+        /**
          * Builds the configuration, finding the transport, token store and port allocator chosen
          * by name.
          *
@@ -410,7 +490,7 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
             return new MasterConfig(address, Optional.ofNullable(advertisedHost), portRange,
                     Optional.ofNullable(joinFile), Optional.ofNullable(token), chosenTransport, chosenStore,
                     chosenAllocator, authTimeout, authFailureDelay, ticketTimeout, maxControlFrameSize, heartbeatTimeout,
-                    rejoinGrace);
+                    rejoinGrace, maxLinkRequestsPerNode, maxLinksPerNode, maxTasksPerNode, taskUpdateInterval);
         }
     }
 }

@@ -27,6 +27,7 @@ import io.cpcluster.core.wire.ControlCodec;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -329,6 +330,17 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Sub
         TaskBinding<I, O> binding = new TaskBinding<>(task, inputType, handler);
         tasksLock.lock();
         try {
+            if (tasks.get(task) == null) {
+                List<String> names = new ArrayList<>(tasks.names());
+                names.add(task);
+                int bytes = ControlCodec.jsonLength(names);
+                if (bytes > Control.MAX_TASKS_JSON_BYTES) {
+                    throw new IllegalArgumentException("serving task '" + ControlCodec.quote(task) + "' too, "
+                            + self().label() + "'s " + names.size() + " task names would take " + bytes
+                            + " bytes as JSON, more than the " + Control.MAX_TASKS_JSON_BYTES + " a master accepts from"
+                            + " one node: serve fewer tasks on this node, or give them shorter names");
+                }
+            }
             List<String> served = tasks.put(binding);
             membership.tasks(served);
             master.tasks(served);
