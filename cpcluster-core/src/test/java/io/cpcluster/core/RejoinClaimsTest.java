@@ -10,7 +10,10 @@ import io.cpcluster.ClusterListener;
 import io.cpcluster.ClusterMaster;
 import io.cpcluster.ClusterNode;
 import io.cpcluster.DirectLink;
+import io.cpcluster.LinkClosed;
 import io.cpcluster.MasterConfig;
+import io.cpcluster.MasterLost;
+import io.cpcluster.MasterReconnected;
 import io.cpcluster.NodeConfig;
 import io.cpcluster.PortRange;
 import io.cpcluster.core.wire.Control;
@@ -33,9 +36,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 9, the claims of item 5: what a (re)joining node reports about its links. A claim of a
- * link the master does not know books a port only during its rejoin grace, and only until the
- * claim wait ends; a made-up host costs nothing that stays.
+ * Issue 9, item 4 and the claims of item 5: what a (re)joining node reports about its links. A
+ * claim the master refuses closes that link, never the node's rejoin; a claim of a link the
+ * master does not know books a port only during its rejoin grace, and only until the claim wait
+ * ends; a made-up host costs nothing that stays.
  */
 class RejoinClaimsTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
@@ -64,6 +68,10 @@ class RejoinClaimsTest {
         return node;
     }
 
+    private static long count(List<ClusterEvent> events, Class<? extends ClusterEvent> type) {
+        return events.stream().filter(type::isInstance).count();
+    }
+
     /** Keeps a hand-driven node alive: its only writer from now on. */
     private void keepAlive(RawClient client) {
         pinger.scheduleAtFixedRate(() -> {
@@ -73,6 +81,67 @@ class RejoinClaimsTest {
                 // the test is over
             }
         }, 0, 100, TimeUnit.MILLISECONDS);
+    }
+
+    @Test
+    void aRejoinWithARefusedClaimSucceedsAtOnce() throws Exception {
+        PortRange range = TestPorts.range(6);
+        MasterConfig config = MasterConfig.builder().port(0).portRange(range).joinFile(dir.resolve("join.json"))
+                .rejoinGrace(Duration.ofMillis(500)).build();
+        ClusterMaster first = closing.later(ClusterMaster.start(config));
+        List<ClusterEvent> seenByA = new CopyOnWriteArrayList<>();
+        List<ClusterEvent> seenByB = new CopyOnWriteArrayList<>();
+        List<ClusterEvent> seenByC = new CopyOnWriteArrayList<>();
+        ClusterNode a = node("a", first, seenByA);
+        ClusterNode b = node("b", first, seenByB);
+        ClusterNode c = node("c", first, seenByC);
+        DirectLink kept = a.connect(b.self().id());
+        DirectLink refused = a.connect(c.self().id());
+        await().atMost(WAIT).until(() -> first.stats().openLinks() == 2);
+
+        first.close();
+        await().atMost(WAIT).until(() -> count(seenByA, MasterLost.class) == 1 && count(seenByB, MasterLost.class) == 1
+                && count(seenByC, MasterLost.class) == 1);
+        // The master comes back, and as far as its port book knows, the port of a's link to c is
+        // taken (by a link it has not heard of yet, say): it refuses a's claim of it, and c's.
+        ForwardingPortAllocator ports = new ForwardingPortAllocator(range);
+        assertTrue(ports.reserve("127.0.0.1", refused.port()));
+        try (LogCapture logs = new LogCapture()) {
+            long restarted = System.nanoTime();
+            ClusterMaster second = closing.later(ClusterMaster.start(config.toBuilder()
+                    .port(first.address().getPort()).portAllocator(ports).build()));
+            await().atMost(WAIT).until(() -> count(seenByA, MasterReconnected.class) == 1
+                    && count(seenByB, MasterReconnected.class) == 1 && count(seenByC, MasterReconnected.class) == 1);
+            assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - restarted) < 3000,
+                    "each node rejoined within a few reconnect delays");
+
+            // The refused link is closed at both ends. Whichever end claimed it first was told the
+            // port is taken (the other, that its other end no longer has it, unless it saw the link
+            // end first), and said so at INFO.
+            await().atMost(WAIT).until(() -> !refused.isOpen() && c.links().isEmpty());
+            List<String> reasons = new ArrayList<>();
+            for (List<ClusterEvent> seen : List.of(seenByA, seenByC)) {
+                seen.stream().filter(LinkClosed.class::isInstance).map(LinkClosed.class::cast)
+                        .filter(e -> e.link().id().equals(refused.id())).forEach(e -> reasons.add(e.reason()));
+            }
+            assertTrue(reasons.stream().anyMatch(reason -> reason.contains("port " + refused.port()
+                    + " on host 127.0.0.1 is taken by another link")), reasons.toString());
+            assertTrue(logs.lines().stream().anyMatch(line -> line.contains("INFO")
+                    && line.contains("the master closed link " + refused.id())), "the refusal is logged at INFO");
+
+            // The other link is kept, in the new master's book too.
+            assertTrue(kept.isOpen());
+            assertEquals("kept", kept.call("echo", "kept", String.class).join());
+            await().atMost(WAIT).until(() -> second.links().stream().map(link -> link.id()).toList(),
+                    org.hamcrest.Matchers.equalTo(List.of(kept.id())));
+
+            // One attempt each, and it held: no one failed to rejoin, no one came back twice.
+            await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() -> second.stats().nodesAuthenticated() == 3
+                    && second.stats().protocolErrors() == 0 && count(seenByA, MasterLost.class) == 1
+                    && count(seenByA, MasterReconnected.class) == 1 && count(seenByC, MasterReconnected.class) == 1);
+            assertEquals(3, second.nodes().size());
+            assertEquals(3, a.nodes().size());
+        }
     }
 
     @Test

@@ -378,7 +378,8 @@ final class MasterLink {
                     events.reconnected(connection.address);
                 }
                 return;
-            } catch (AuthenticationException e) {
+            } catch (AuthenticationException | ProtocolException e) {
+                // Neither mends itself while the node waits: say so every time, not only at DEBUG.
                 LOG.log(Level.WARNING, "node {0} cannot rejoin: {1}", config.name(), e.getMessage());
             } catch (ClusterException e) {
                 LOG.log(Level.DEBUG, "node {0} cannot rejoin yet: {1}", config.name(), e.getMessage());

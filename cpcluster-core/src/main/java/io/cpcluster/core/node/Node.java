@@ -160,11 +160,20 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Sub
         });
     }
 
+    /**
+     * The master closed a link of this node's: its peer closed it or left, it did not open in
+     * time, or, right after a rejoin, the master would not keep a link this node reported (its
+     * port is taken, or its other end no longer has it). The link closes; the node stays joined.
+     */
     private void linkDown(Control.LinkDown down) {
         LinkId linkId = LinkSetup.linkId(down.linkId());
         String reason = ControlCodec.quote(down.reason());
         // The master says the peer is gone or closed it; its socket may be dead, so do not write to it.
-        links.find(linkId).ifPresent(link -> link.close(reason, false));
+        links.find(linkId).ifPresent(link -> {
+            LOG.log(Level.INFO, "node {0}: the master closed link {1} to {2}: {3}", config.name(), linkId,
+                    link.peer().label(), reason);
+            link.close(reason, false);
+        });
         setup.down(linkId, reason);
     }
 
