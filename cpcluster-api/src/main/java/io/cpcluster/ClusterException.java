@@ -7,8 +7,8 @@ import java.io.Serial;
  *
  * <p>A message says what happened and what to do about it. Subclasses name the failures a
  * caller may want to handle on their own: {@link AuthenticationException},
- * {@link PortsExhaustedException}, {@link NoSuchNodeException}, {@link LinkClosedException},
- * {@link RemoteTaskException}, {@link ProtocolException} and
+ * {@link PortsExhaustedException}, {@link QuotaExceededException}, {@link NoSuchNodeException},
+ * {@link LinkClosedException}, {@link RemoteTaskException}, {@link ProtocolException} and
  * {@link MasterUnavailableException}. Failures while cleaning up after a first failure are
  * attached to it as {@linkplain Throwable#getSuppressed() suppressed} exceptions.
  */

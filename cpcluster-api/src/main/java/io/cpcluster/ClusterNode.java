@@ -73,6 +73,8 @@ public interface ClusterNode extends AutoCloseable {
      * @return the open link
      * @throws NoSuchNodeException if the peer is not connected; no port is consumed
      * @throws PortsExhaustedException if the master has no free port on the peer's host
+     * @throws QuotaExceededException if this node already has as many link requests waiting, or
+     *         holds as many links it opened, as the master allows one node; no port is consumed
      * @throws MasterUnavailableException if the master cannot be reached
      * @throws ClusterException if the link cannot be set up in {@link NodeConfig#linkTimeout()}
      */
@@ -105,13 +107,20 @@ public interface ClusterNode extends AutoCloseable {
 
     /**
      * Serves a task: calls for it, over any link, run the handler. Replaces an earlier handler for
-     * the same task. The master and the other nodes learn that this node serves it.
+     * the same task. The master and the other nodes learn that this node serves it (changes made
+     * in quick succession reach them together, within a tenth of a second).
+     *
+     * <p>A master lets one node serve at most {@link MasterConfig#maxTasksPerNode()} tasks (256 by
+     * default), whose names take at most 32 KiB as JSON; past the count, the master refuses this
+     * node's task list as a protocol error and closes its connection.
      *
      * @param <I> the input type
      * @param <O> the result type
      * @param task the task name
      * @param inputType the class the input is bound to ({@code byte[].class} for raw bytes)
      * @param handler the handler
+     * @throws IllegalArgumentException if the task name is not valid, or if this node's task names
+     *         would take more than 32 KiB as JSON with it
      */
     <I, O> void handle(String task, Class<I> inputType, TaskHandler<? super I, ? extends O> handler);
 

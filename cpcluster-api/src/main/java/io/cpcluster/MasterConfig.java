@@ -45,7 +45,23 @@ import java.util.Optional;
  *        releasing its ports and telling its peers; default 5 s
  * @param rejoinGrace after a restart (the master found its token in its token store), how long it
  *        waits for nodes to rejoin and report their open links before it brokers new links, so that
- *        no port is handed out twice; default 5 s
+ *        no port is handed out twice; only meanwhile does it book a reported link it does not know
+ *        (after it, such a claim is refused at once); default 5 s
+ * @param maxLinkRequestsPerNode how many link requests one node may have that the master has not
+ *        answered yet (waiting for the rejoin grace, or for the acceptor to listen); one more is
+ *        refused at once with {@link QuotaExceededException}; default 16
+ * @param maxLinksPerNode how many links one node may hold that it opened (open, or being set up),
+ *        and how many such links it may report when it rejoins; a request past it is refused at
+ *        once with {@link QuotaExceededException}. Keep it below the size of {@code portRange}, so
+ *        that no single node can take every port of a host; default 256
+ * @param maxTasksPerNode how many task names one node may serve; a node that says it serves more
+ *        is refused (a protocol error, which closes its connection); default 256. Whatever this
+ *        says, a node's task names take at most 32 KiB as JSON, so that every message the master
+ *        sends about a node fits a 64 KiB frame
+ * @param taskUpdateInterval how often at most the master applies and tells everyone a node's new
+ *        task list: a node that sends its tasks more often has them coalesced, the latest list
+ *        applied once the interval since the last has passed; zero applies every update at once;
+ *        default 100 ms
  * @param maxUnauthenticated the most connections that may be authenticating at once, over all
  *        addresses; a connection past it is closed as soon as it is accepted; default 1,024
  * @param maxUnauthenticatedPerAddress the most connections from one IP address that may be
@@ -60,8 +76,9 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
                            TokenStore.Provider tokenStore, PortAllocator.Provider portAllocator,
                            Duration authTimeout, Duration authFailureDelay, Duration ticketTimeout,
                            int maxControlFrameSize, Duration heartbeatTimeout, Duration rejoinGrace,
-                           int maxUnauthenticated, int maxUnauthenticatedPerAddress, Duration writeTimeout,
-                           int maxOutboxBytes) {
+                           int maxLinkRequestsPerNode, int maxLinksPerNode, int maxTasksPerNode,
+                           Duration taskUpdateInterval, int maxUnauthenticated, int maxUnauthenticatedPerAddress,
+                           Duration writeTimeout, int maxOutboxBytes) {
     /** The default port the master listens on. */
     public static final int DEFAULT_PORT = 55000;
     /** The default largest control frame, 64 KiB. */
@@ -74,6 +91,8 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
     public static final int DEFAULT_MAX_OUTBOX_BYTES = 8 * 1024 * 1024;
     /** The smallest {@link #maxOutboxBytes()} allowed, 64 KiB. */
     public static final int MIN_OUTBOX_BYTES = 64 * 1024;
+    /** The most any per-node quota may be set to. */
+    private static final int MAX_QUOTA = 1 << 20;
 
     /**
      * Checks the settings.
@@ -96,6 +115,10 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         Settings.between(maxControlFrameSize, 1024, 16 * 1024 * 1024, "maxControlFrameSize");
         Settings.positive(heartbeatTimeout, "heartbeatTimeout");
         Settings.notNegative(rejoinGrace, "rejoinGrace");
+        Settings.between(maxLinkRequestsPerNode, 1, MAX_QUOTA, "maxLinkRequestsPerNode");
+        Settings.between(maxLinksPerNode, 1, MAX_QUOTA, "maxLinksPerNode");
+        Settings.between(maxTasksPerNode, 1, MAX_QUOTA, "maxTasksPerNode");
+        Settings.notNegative(taskUpdateInterval, "taskUpdateInterval");
         Settings.between(maxUnauthenticated, 1, 1_000_000, "maxUnauthenticated");
         Settings.between(maxUnauthenticatedPerAddress, 1, maxUnauthenticated, "maxUnauthenticatedPerAddress");
         Settings.positive(writeTimeout, "writeTimeout");
@@ -133,6 +156,10 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         builder.maxControlFrameSize = maxControlFrameSize;
         builder.heartbeatTimeout = heartbeatTimeout;
         builder.rejoinGrace = rejoinGrace;
+        builder.maxLinkRequestsPerNode = maxLinkRequestsPerNode;
+        builder.maxLinksPerNode = maxLinksPerNode;
+        builder.maxTasksPerNode = maxTasksPerNode;
+        builder.taskUpdateInterval = taskUpdateInterval;
         builder.maxUnauthenticated = maxUnauthenticated;
         builder.maxUnauthenticatedPerAddress = maxUnauthenticatedPerAddress;
         builder.writeTimeout = writeTimeout;
@@ -149,7 +176,9 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
                 + ", portAllocator=" + portAllocator.name() + ", authTimeout=" + authTimeout
                 + ", authFailureDelay=" + authFailureDelay + ", ticketTimeout=" + ticketTimeout
                 + ", maxControlFrameSize=" + maxControlFrameSize + ", heartbeatTimeout=" + heartbeatTimeout
-                + ", rejoinGrace=" + rejoinGrace + ", maxUnauthenticated=" + maxUnauthenticated
+                + ", rejoinGrace=" + rejoinGrace + ", maxLinkRequestsPerNode=" + maxLinkRequestsPerNode
+                + ", maxLinksPerNode=" + maxLinksPerNode + ", maxTasksPerNode=" + maxTasksPerNode
+                + ", taskUpdateInterval=" + taskUpdateInterval + ", maxUnauthenticated=" + maxUnauthenticated
                 + ", maxUnauthenticatedPerAddress=" + maxUnauthenticatedPerAddress + ", writeTimeout=" + writeTimeout
                 + ", maxOutboxBytes=" + maxOutboxBytes + "]";
     }
@@ -173,6 +202,10 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         private int maxControlFrameSize = DEFAULT_MAX_CONTROL_FRAME_SIZE;
         private Duration heartbeatTimeout = Duration.ofSeconds(5);
         private Duration rejoinGrace = Duration.ofSeconds(5);
+        private int maxLinkRequestsPerNode = 16;
+        private int maxLinksPerNode = 256;
+        private int maxTasksPerNode = 256;
+        private Duration taskUpdateInterval = Duration.ofMillis(100);
         private int maxUnauthenticated = DEFAULT_MAX_UNAUTHENTICATED;
         private int maxUnauthenticatedPerAddress = DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS;
         private Duration writeTimeout = Duration.ofSeconds(10);
@@ -436,6 +469,52 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         }
 
         /**
+         * Sets how many link requests one node may have that the master has not answered yet.
+         *
+         * @param requests 1 to 1,048,576
+         * @return this builder
+         */
+        public Builder maxLinkRequestsPerNode(int requests) {
+            this.maxLinkRequestsPerNode = Settings.between(requests, 1, MAX_QUOTA, "maxLinkRequestsPerNode");
+            return this;
+        }
+
+        /**
+         * Sets how many links one node may hold that it opened, open or being set up.
+         *
+         * @param links 1 to 1,048,576; below the size of the port range, so that no single node can
+         *        take every port of a host
+         * @return this builder
+         */
+        public Builder maxLinksPerNode(int links) {
+            this.maxLinksPerNode = Settings.between(links, 1, MAX_QUOTA, "maxLinksPerNode");
+            return this;
+        }
+
+        /**
+         * Sets how many task names one node may serve.
+         *
+         * @param tasks 1 to 1,048,576 (a node's names also take at most 32 KiB as JSON)
+         * @return this builder
+         */
+        public Builder maxTasksPerNode(int tasks) {
+            this.maxTasksPerNode = Settings.between(tasks, 1, MAX_QUOTA, "maxTasksPerNode");
+            return this;
+        }
+
+        /**
+         * Sets how often at most the master applies and announces a node's new task list; updates
+         * that come faster are coalesced, the latest one winning.
+         *
+         * @param interval zero (every update at once) or more
+         * @return this builder
+         */
+        public Builder taskUpdateInterval(Duration interval) {
+            this.taskUpdateInterval = Settings.notNegative(interval, "taskUpdateInterval");
+            return this;
+        }
+
+        /**
          * Sets the most connections that may be authenticating at once, over all addresses.
          *
          * @param connections at least 1
@@ -496,7 +575,8 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
             return new MasterConfig(address, Optional.ofNullable(advertisedHost), portRange,
                     Optional.ofNullable(joinFile), Optional.ofNullable(token), chosenTransport, chosenStore,
                     chosenAllocator, authTimeout, authFailureDelay, ticketTimeout, maxControlFrameSize, heartbeatTimeout,
-                    rejoinGrace, maxUnauthenticated, maxUnauthenticatedPerAddress, writeTimeout, maxOutboxBytes);
+                    rejoinGrace, maxLinkRequestsPerNode, maxLinksPerNode, maxTasksPerNode, taskUpdateInterval,
+                    maxUnauthenticated, maxUnauthenticatedPerAddress, writeTimeout, maxOutboxBytes);
         }
     }
 }

@@ -4,12 +4,14 @@ import io.cpcluster.core.wire.Bytes;
 import io.cpcluster.core.wire.Control;
 import io.cpcluster.core.wire.ControlCodec;
 import io.cpcluster.core.wire.FrameInput;
+import io.cpcluster.core.wire.Secrets;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * A hand-driven client that speaks the wire protocol byte by byte, to send the master (or a
@@ -35,8 +37,32 @@ final class RawClient implements AutoCloseable {
 
     /** Reads one control frame, or null at the end of the stream. */
     Control read() throws IOException {
-        byte[] frame = input.readFrame(16 * 1024 * 1024);
+        return read(16 * 1024 * 1024);
+    }
+
+    /** Reads one control frame of at most {@code maxFrame} bytes (a longer one fails), or null at the end of the stream. */
+    Control read(int maxFrame) throws IOException {
+        byte[] frame = input.readFrame(maxFrame);
         return frame == null ? null : ControlCodec.decode(frame);
+    }
+
+    /** Reads the master's HELLO and answers with an AUTH that proves the token. */
+    void authenticate(String token, String nodeId, List<String> tasks, String advertisedHost,
+                      List<Control.LinkClaim> links) throws IOException {
+        Control.Hello hello = read(Control.Hello.class);
+        byte[] proof = Secrets.proof(token, Secrets.fromBase64(hello.nonce()));
+        send(new Control.Auth(Control.VERSION, nodeId, nodeId, Secrets.base64(proof), tasks, advertisedHost, links));
+    }
+
+    /** Authenticates, then reads AUTH_OK and every page of the node list. */
+    Control.AuthOk join(String token, String nodeId, List<String> tasks, String advertisedHost,
+                        List<Control.LinkClaim> links) throws IOException {
+        authenticate(token, nodeId, tasks, advertisedHost, links);
+        Control.AuthOk ok = read(Control.AuthOk.class);
+        while (read(Control.NodeList.class).more()) {
+            // the next page
+        }
+        return ok;
     }
 
     <T extends Control> T read(Class<T> type) throws IOException {

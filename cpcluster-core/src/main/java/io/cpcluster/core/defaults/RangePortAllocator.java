@@ -14,22 +14,22 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The {@code range} port allocator: every host gets the whole range. Ports are handed out
- * round-robin, so a port just released (perhaps still in TIME_WAIT on its host) is the last
- * to be handed out again.
+ * round-robin, with one cursor for all hosts, so a port just released (perhaps still in TIME_WAIT
+ * on its host) is handed out again only once the cursor has gone round the range back to it.
+ *
+ * <p>A host is kept only while it holds a port: a host whose last port is released is forgotten,
+ * so host names that come and go (made-up ones included) cost nothing that stays.
  */
 public final class RangePortAllocator implements PortAllocator {
     private final PortRange range;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Map<String, HostPorts> hosts = new HashMap<>();
+    /** The ports in use, as indexes into the range, for each host that holds any. Guarded by {@link #lock}. */
+    private final Map<String, BitSet> hosts = new HashMap<>();
+    /** Where the next search starts, as an index into the range, whatever the host. Guarded by {@link #lock}. */
+    private int next;
 
     public RangePortAllocator(PortRange range) {
         this.range = Objects.requireNonNull(range, "range");
-    }
-
-    /** The ports in use on one host, and where the next search starts. */
-    private static final class HostPorts {
-        final BitSet used = new BitSet();
-        int next;
     }
 
     @Override
@@ -37,13 +37,17 @@ public final class RangePortAllocator implements PortAllocator {
         Objects.requireNonNull(host, "host");
         lock.lock();
         try {
-            HostPorts ports = hosts.computeIfAbsent(host, h -> new HostPorts());
+            BitSet used = hosts.get(host);
             int size = range.size();
             for (int i = 0; i < size; i++) {
-                int index = (ports.next + i) % size;
-                if (!ports.used.get(index)) {
-                    ports.used.set(index);
-                    ports.next = (index + 1) % size;
+                int index = (next + i) % size;
+                if (used == null || !used.get(index)) {
+                    if (used == null) {
+                        used = new BitSet();
+                        hosts.put(host, used);
+                    }
+                    used.set(index);
+                    next = (index + 1) % size;
                     return range.first() + index;
                 }
             }
@@ -63,12 +67,12 @@ public final class RangePortAllocator implements PortAllocator {
         }
         lock.lock();
         try {
-            HostPorts ports = hosts.computeIfAbsent(host, h -> new HostPorts());
+            BitSet used = hosts.computeIfAbsent(host, h -> new BitSet());
             int index = port - range.first();
-            if (ports.used.get(index)) {
+            if (used.get(index)) {
                 return false;
             }
-            ports.used.set(index);
+            used.set(index);
             return true;
         } finally {
             lock.unlock();
@@ -83,10 +87,12 @@ public final class RangePortAllocator implements PortAllocator {
         }
         lock.lock();
         try {
-            HostPorts ports = hosts.get(host);
-            if (ports != null) {
-                // The host's entry stays, with its cursor, so the port just freed is not handed out next.
-                ports.used.clear(port - range.first());
+            BitSet used = hosts.get(host);
+            if (used != null) {
+                used.clear(port - range.first());
+                if (used.isEmpty()) {
+                    hosts.remove(host);
+                }
             }
         } finally {
             lock.unlock();
@@ -98,12 +104,22 @@ public final class RangePortAllocator implements PortAllocator {
         Objects.requireNonNull(host, "host");
         lock.lock();
         try {
-            HostPorts ports = hosts.get(host);
+            BitSet used = hosts.get(host);
             TreeSet<Integer> result = new TreeSet<>();
-            if (ports != null) {
-                ports.used.stream().forEach(index -> result.add(range.first() + index));
+            if (used != null) {
+                used.stream().forEach(index -> result.add(range.first() + index));
             }
             return Collections.unmodifiableSortedSet(result);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many hosts hold a port now: the hosts this allocator keeps anything for. */
+    int hostCount() {
+        lock.lock();
+        try {
+            return hosts.size();
         } finally {
             lock.unlock();
         }

@@ -35,6 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Admission {
     private static final System.Logger LOG = System.getLogger("io.cpcluster.master");
 
+    private final MasterConfig config;
     private final Ledger ledger;
     private final TokenStore tokens;
     private final PortAllocator ports;
@@ -47,6 +48,7 @@ final class Admission {
     private final RepeatedWarning refusals = new RepeatedWarning(LOG, Duration.ofSeconds(5));
 
     Admission(MasterConfig config, Ledger ledger, TokenStore tokens, PortAllocator ports) {
+        this.config = config;
         this.ledger = ledger;
         this.tokens = tokens;
         this.ports = ports;
@@ -68,13 +70,12 @@ final class Admission {
         }
         byte[] proof;
         NodeId id;
-        Set<String> tasks = new HashSet<>();
+        Quotas.TaskList tasks = tasks(auth.tasks(), "AUTH");
         List<Book.Claim> claims;
         try {
             proof = Secrets.fromBase64(auth.proof());
             id = new NodeId(auth.nodeId());
             NodeConfig.checkName(auth.name());
-            auth.tasks().forEach(task -> tasks.add(TaskBinding.checkTaskName(task)));
             checkHost(auth.advertisedHost());
             claims = claims(id, auth.links());
         } catch (IllegalArgumentException e) {
@@ -110,7 +111,8 @@ final class Admission {
         String host = auth.advertisedHost() != null ? auth.advertisedHost()
                 : session.remote().getAddress().getHostAddress();
         // Milliseconds, as the wire carries them, so that every node sees the same NodeInfo.
-        NodeInfo node = new NodeInfo(id, auth.name(), host, tasks, Instant.now().truncatedTo(ChronoUnit.MILLIS));
+        NodeInfo node = new NodeInfo(id, auth.name(), host, tasks.names(),
+                Instant.now().truncatedTo(ChronoUnit.MILLIS));
         Set<Book.Claim> reserved = reserve(id, claims);
         String[] refused = new String[1];
         ledger.change(book -> {
@@ -120,7 +122,7 @@ final class Admission {
                 reserved.forEach(claim -> outcome.release(claim.host(), claim.port()));
                 return outcome;
             }
-            return book.join(session, node, claims, reserved);
+            return book.join(session, node, tasks.bytes(), claims, reserved);
         });
         if (refused[0] != null) {
             if (ledger.closing()) {
@@ -172,8 +174,45 @@ final class Admission {
         return reserved;
     }
 
-    private static List<Book.Claim> claims(NodeId node, List<Control.LinkClaim> reported) {
+    /**
+     * Checks a node's task names (in {@code AUTH} or {@code TASKS}): at most
+     * {@link MasterConfig#maxTasksPerNode()} of them, each a valid task name, taking at most
+     * {@link Control#MAX_TASKS_JSON_BYTES} as JSON, so that every message about the node fits a
+     * 64 KiB frame.
+     *
+     * @param message the message they came in, for the error
+     * @throws ProtocolException if they break a rule
+     */
+    Quotas.TaskList tasks(List<String> names, String message) {
+        if (names.size() > config.maxTasksPerNode()) {
+            throw new ProtocolException(message + " lists " + names.size() + " task names, more than the "
+                    + config.maxTasksPerNode() + " one node may serve on this master (MasterConfig.maxTasksPerNode):"
+                    + " serve fewer tasks on this node, or raise the master's limit");
+        }
+        Set<String> tasks = new HashSet<>();
+        try {
+            names.forEach(task -> tasks.add(TaskBinding.checkTaskName(task)));
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException("malformed " + message + ": " + e.getMessage(), e);
+        }
+        int bytes = ControlCodec.jsonLength(List.copyOf(tasks));
+        if (bytes > Control.MAX_TASKS_JSON_BYTES) {
+            throw new ProtocolException(message + "'s task names take " + bytes + " bytes as JSON, more than the "
+                    + Control.MAX_TASKS_JSON_BYTES + " one node's may take: serve fewer tasks on this node, or give"
+                    + " them shorter names");
+        }
+        return new Quotas.TaskList(Set.copyOf(tasks), bytes);
+    }
+
+    /**
+     * Checks the links a rejoining node reports: each names this node at one end (and not both),
+     * none twice, at most {@link MasterConfig#maxLinksPerNode()} that it opened (all it may hold),
+     * and at most one per port of the range that it accepted.
+     */
+    private List<Book.Claim> claims(NodeId node, List<Control.LinkClaim> reported) {
         List<Book.Claim> claims = new ArrayList<>();
+        Set<LinkId> ids = new HashSet<>();
+        int opened = 0;
         for (Control.LinkClaim claim : reported) {
             Book.Claim checked = new Book.Claim(new LinkId(claim.linkId()), new NodeId(claim.initiator()),
                     new NodeId(claim.acceptor()), claim.host(), claim.port());
@@ -181,7 +220,27 @@ final class Admission {
             if (!checked.initiator().equals(node) && !checked.acceptor().equals(node)) {
                 throw new IllegalArgumentException("a reported link " + checked.id() + " has this node at neither end");
             }
+            if (checked.initiator().equals(checked.acceptor())) {
+                throw new IllegalArgumentException("a reported link " + checked.id() + " has this node at both ends");
+            }
+            if (!ids.add(checked.id())) {
+                throw new IllegalArgumentException("link " + checked.id() + " is reported twice");
+            }
+            if (checked.initiator().equals(node)) {
+                opened++;
+            }
             claims.add(checked);
+        }
+        if (opened > config.maxLinksPerNode()) {
+            throw new ProtocolException("AUTH reports " + opened + " links this node opened, more than the "
+                    + config.maxLinksPerNode() + " one node may hold (MasterConfig.maxLinksPerNode): raise the master's"
+                    + " limit to at least what its nodes held before");
+        }
+        int accepted = claims.size() - opened;
+        if (accepted > config.portRange().size()) {
+            throw new ProtocolException("AUTH reports " + accepted + " links this node accepted, more than the "
+                    + config.portRange().size() + " ports of the master's range (MasterConfig.portRange), one per"
+                    + " link: widen the master's range to what it was before");
         }
         return claims;
     }

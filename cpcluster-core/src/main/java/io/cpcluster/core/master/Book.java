@@ -10,6 +10,7 @@ import io.cpcluster.NodeInfo;
 import io.cpcluster.NodeJoined;
 import io.cpcluster.NodeLeft;
 import io.cpcluster.core.wire.Control;
+import io.cpcluster.core.wire.ControlCodec;
 import java.lang.System.Logger.Level;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -29,22 +29,39 @@ import java.util.stream.Collectors;
  * that the master carries out after it lets go of its lock. Port numbers come in already
  * allocated or reserved, and go out as releases.
  *
+ * <p>It keeps each node within its {@link Quotas} (link requests unanswered, links it opened, how
+ * often its task list is applied), and forgets a host as soon as no link in the book holds a port
+ * there.
+ *
  * <p>Not thread-safe: the master's lock guards every call.
  */
 final class Book {
     private static final System.Logger LOG = System.getLogger("io.cpcluster.master");
-    /** Nodes per NODES frame, which keeps each well under the control frame limit. */
+    /** The most nodes in one NODES frame. */
     static final int NODES_PER_PAGE = 50;
+    /**
+     * The most bytes the nodes of one NODES frame may take, by {@link #nodeBytes}: with the frame's
+     * own few bytes, every page fits a 64 KiB frame, however large its nodes.
+     */
+    static final int PAGE_BYTES = 60 * 1024;
 
     private final MasterConfig config;
+    /** Until when, in System.nanoTime(), the master takes claims of links it does not know: its rejoin grace. */
+    private final long graceEndNanos;
     /** Joined nodes, in the order they joined, each with its session. */
     private final Map<NodeId, Session> nodes = new LinkedHashMap<>();
     private final Map<LinkId, Brokered> links = new LinkedHashMap<>();
-    /** The hosts ports were taken on, for stats. */
-    private final Set<String> hosts = new TreeSet<>();
+    /** What each node holds against what it may, and the hosts links hold ports on. */
+    private final Quotas quotas;
 
-    Book(MasterConfig config) {
+    /**
+     * @param graceEndNanos the end of the rejoin grace, in System.nanoTime(); now or earlier when
+     *        the master was not restarted
+     */
+    Book(MasterConfig config, long graceEndNanos) {
         this.config = config;
+        this.graceEndNanos = graceEndNanos;
+        this.quotas = new Quotas(config);
     }
 
     /** A link a rejoining node reports, checked. */
@@ -58,11 +75,20 @@ final class Book {
 
     /**
      * The claims of a (re)joining node whose ports must be reserved before it joins: the links
-     * the book lacks (the master restarted) and whose other end is not connected.
+     * the book lacks (the master restarted) and whose other end is not connected. Only during the
+     * rejoin grace: after it, the book takes no claim of a link it does not know.
      */
     List<Claim> toReserve(NodeId node, List<Claim> claims) {
+        if (!inGrace()) {
+            return List.of();
+        }
         return claims.stream().filter(claim -> !links.containsKey(claim.id()) && !nodes.containsKey(claim.peerOf(node)))
                 .toList();
+    }
+
+    /** Whether the master is in its rejoin grace, when nodes may report links it never saw. */
+    private boolean inGrace() {
+        return System.nanoTime() - graceEndNanos < 0;
     }
 
     /**
@@ -70,10 +96,11 @@ final class Book {
      * (closed). Its claims are squared with the book (see {@link #reconcile}); {@code reserved}
      * are the claims whose ports the master reserved for it beforehand.
      *
+     * @param tasksBytes how many bytes the node's task names take as JSON
      * @return the outcome; it answers {@code AUTH_OK} and the node list first, then anything about
      *         the node's claims, then tells the others
      */
-    Outcome join(Session session, NodeInfo node, List<Claim> claims, Set<Claim> reserved) {
+    Outcome join(Session session, NodeInfo node, int tasksBytes, List<Claim> claims, Set<Claim> reserved) {
         Outcome outcome = new Outcome();
         Session previous = nodes.get(node.id());
         boolean rejoined = previous != null;
@@ -82,17 +109,14 @@ final class Book {
             // another process claims its id, which only a holder of the token can). The new
             // connection takes over; the links it reports stay open.
             outcome.close(previous, "replaced by a new connection from the same node");
+            quotas.left(previous);
         }
         session.node(node);
         nodes.put(node.id(), session);
-        List<Control.WireNode> others = nodes.values().stream().filter(other -> other != session)
-                .map(other -> Control.WireNode.of(other.node())).toList();
+        quotas.joined(session, tasksBytes, System.nanoTime());
         outcome.send(session, new Control.AuthOk(Control.VERSION, Control.WireNode.of(node),
                 config.heartbeatTimeout().toMillis()));
-        for (int from = 0; from < others.size() || from == 0; from += NODES_PER_PAGE) {
-            int to = Math.min(others.size(), from + NODES_PER_PAGE);
-            outcome.send(session, new Control.NodeList(others.subList(from, to), to < others.size()));
-        }
+        sendNodeList(session, outcome);
         if (!rejoined) {
             outcome.publish(new NodeJoined(node));
         }
@@ -104,11 +128,56 @@ final class Book {
     }
 
     /**
+     * Sends a node that joined the others, in NODES pages of at most {@link #NODES_PER_PAGE}
+     * nodes and {@link #PAGE_BYTES} bytes (a page holds at least one node), the last with
+     * {@code more} false; always at least one page.
+     */
+    private void sendNodeList(Session session, Outcome outcome) {
+        List<Control.WireNode> page = new ArrayList<>();
+        int bytes = 0;
+        for (Session other : nodes.values()) {
+            if (other == session) {
+                continue;
+            }
+            int size = nodeBytes(other.node(), quotas.tasksBytes(other));
+            if (!page.isEmpty() && (page.size() == NODES_PER_PAGE || bytes + size > PAGE_BYTES)) {
+                outcome.send(session, new Control.NodeList(page, true));
+                page = new ArrayList<>();
+                bytes = 0;
+            }
+            page.add(Control.WireNode.of(other.node()));
+            bytes += size;
+        }
+        outcome.send(session, new Control.NodeList(page, false));
+    }
+
+    /**
+     * More than the fields' names and punctuation of a node object, the longest {@code joinedAt},
+     * and the message around it in a {@code NODE_UPDATED} take:
+     * {@code {"type":"NODE_UPDATED","node":{"id":"","name":"","host":"","tasks":,"joinedAt":-9223372036854775808}}}
+     * is 101 bytes.
+     */
+    static final int NODE_OVERHEAD_BYTES = 128;
+
+    /**
+     * At least as many bytes as a node takes in a {@code NODE_JOINED} or {@code NODE_UPDATED}, or
+     * in a NODES page with its comma. Worked out from lengths, without encoding: JSON takes at most
+     * 3 bytes for a character of a name or host (neither has control characters; a quote or
+     * backslash takes 2, a character outside ASCII up to 3), an id is ASCII, and the rest takes
+     * less than {@link #NODE_OVERHEAD_BYTES}.
+     */
+    static int nodeBytes(NodeInfo node, int tasksBytes) {
+        return NODE_OVERHEAD_BYTES + node.id().value().length() + 3 * (node.name().length() + node.host().length())
+                + tasksBytes;
+    }
+
+    /**
      * Squares a (re)joining node's report of its open links with the book: links the book has and
      * the node reports are its again; links the book has and the node does not report are closed;
-     * links the node reports that the book lacks (after a master restart) are entered with the
-     * ports reserved for them, and open once the other end reports them too. A link the other
-     * end, already connected, did not report is gone: the node is told.
+     * links the node reports that the book lacks (after a master restart, during its rejoin grace)
+     * are entered with the ports reserved for them, and open once the other end reports them too.
+     * A link the other end, already connected, did not report is gone, and so is one the book lacks
+     * after the grace, or whose port it could not reserve: the node is told.
      */
     private void reconcile(Session session, List<Claim> claims, Set<Claim> reserved, Outcome outcome) {
         NodeId node = session.node().id();
@@ -146,15 +215,18 @@ final class Book {
                 outcome.send(session, new Control.LinkDown(claim.id().value(), peer.node().label()
                         + ", the other end, no longer has this link"));
             } else if (!mine) {
-                outcome.send(session, new Control.LinkDown(claim.id().value(), "port " + claim.port() + " on host "
-                        + claim.host() + " is taken by another link in the master's book"));
+                outcome.send(session, new Control.LinkDown(claim.id().value(), inGrace()
+                        ? "port " + claim.port() + " on host " + claim.host() + " is taken by another link in the"
+                                + " master's book (or is outside its port range)"
+                        : "the master has no such link in its book (it closed it while this node was away, or never"
+                                + " brokered it), and it takes links it does not know only during its rejoin grace"
+                                + " after a restart"));
             } else {
-                hosts.add(claim.host());
                 Brokered link = Brokered.claimed(claim.id(), claim.initiator(), claim.acceptor(), claim.host(),
                         claim.port());
                 link.rebind(node, session);
                 link.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(claimWaitMillis());
-                links.put(link.id, link);
+                add(link);
             }
         }
     }
@@ -172,6 +244,7 @@ final class Book {
             return outcome;
         }
         nodes.remove(node.id());
+        quotas.left(session);
         for (Brokered link : List.copyOf(links.values())) {
             if (link.involves(session)) {
                 closeLink(link, node.label() + " left: " + reason, session, outcome);
@@ -182,14 +255,34 @@ final class Book {
         return outcome;
     }
 
-    /** A node changed the tasks it serves. */
-    Outcome tasks(Session session, Set<String> tasks) {
+    /**
+     * What a task update changed: the outcome, and when the master must apply the list that
+     * waits for its interval (in nanoseconds from now; negative when nothing new waits).
+     */
+    record TasksChange(Outcome outcome, long flushInNanos) {
+    }
+
+    /**
+     * A node changed the tasks it serves. The list is applied (and the others told) at once when
+     * the node's last list was applied at least {@link MasterConfig#taskUpdateInterval()} ago;
+     * otherwise it waits, replacing any list that already waits, until {@link #flushTasks}.
+     */
+    TasksChange tasks(Session session, Quotas.TaskList tasks, long now) {
+        Quotas.Pace pace = quotas.tasks(session, tasks, now);
+        return new TasksChange(pace.now() != null ? applyTasks(session, pace.now()) : new Outcome(),
+                pace.flushInNanos());
+    }
+
+    /** Applies the task list that waited for its interval, if the node is still here. */
+    Outcome flushTasks(Session session, long now) {
+        Quotas.TaskList tasks = quotas.flushTasks(session, now);
+        return tasks != null ? applyTasks(session, tasks) : new Outcome();
+    }
+
+    private Outcome applyTasks(Session session, Quotas.TaskList tasks) {
         Outcome outcome = new Outcome();
         NodeInfo old = session.node();
-        if (nodes.get(old.id()) != session) {
-            return outcome;
-        }
-        NodeInfo updated = new NodeInfo(old.id(), old.name(), old.host(), tasks, old.joinedAt());
+        NodeInfo updated = new NodeInfo(old.id(), old.name(), old.host(), tasks.names(), old.joinedAt());
         session.node(updated);
         sendToOthers(session, new Control.NodeUpdate(Control.WireNode.of(updated)), outcome);
         return outcome;
@@ -217,6 +310,22 @@ final class Book {
     }
 
     /**
+     * Admits a node's link request (step 1) if the node is within its quotas (see
+     * {@link Quotas#admit}); an admitted request counts until {@link #offer} or {@link #answer}.
+     *
+     * @return null when admitted; else the refusal to send
+     */
+    Control.LinkRejected admit(Session session, long requestId) {
+        return quotas.admit(session, requestId);
+    }
+
+    /** Answers an admitted request that will not be offered. */
+    Outcome answer(Session session, Control.LinkRejected rejected) {
+        quotas.settle(session);
+        return new Outcome().send(session, rejected);
+    }
+
+    /**
      * Brokers a link on a port the master allocated on the acceptor's host (step 2). When the
      * acceptor is no longer the node that was asked for, the port goes back and the initiator is
      * told.
@@ -224,6 +333,7 @@ final class Book {
     Outcome offer(Session initiator, long requestId, Session acceptor, LinkId id, int port, String ticket) {
         Outcome outcome = new Outcome();
         String host = acceptor.node().host();
+        quotas.settle(initiator);
         if (!current(initiator)) {
             return outcome.release(host, port);
         }
@@ -231,11 +341,10 @@ final class Book {
             return outcome.release(host, port).send(initiator, new Control.LinkRejected(requestId,
                     Control.LinkRejected.PEER_UNAVAILABLE, acceptor.node().label() + " left before the link was set up"));
         }
-        hosts.add(host);
         Brokered link = Brokered.offered(id, initiator, acceptor, requestId, host, port, ticket);
         // The acceptor waits ticketTimeout for the initiator; give both ends as long again to report.
         link.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2 * config.ticketTimeout().toMillis());
-        links.put(link.id, link);
+        add(link);
         return outcome.send(acceptor, offer(link));
     }
 
@@ -261,7 +370,7 @@ final class Book {
         if (link == null) {
             return outcome;
         }
-        link.state = Brokered.State.ASSIGNED;
+        state(link, Brokered.State.ASSIGNED);
         releaseUnbindable(link, outcome);
         return outcome.send(link.initiator, new Control.LinkAssigned(link.requestId, link.id.value(),
                 Control.WireNode.of(link.acceptor.node()), link.host, dialPort, link.ticket,
@@ -318,7 +427,7 @@ final class Book {
     }
 
     private void open(Brokered link, Outcome outcome) {
-        link.state = Brokered.State.OPEN;
+        state(link, Brokered.State.OPEN);
         link.openedAt = Instant.now();
         link.deadlineNanos = 0;
         LOG.log(Level.DEBUG, "link {0} open: {1} -> {2}:{3}", link.id, link.initiatorId, link.host, link.port);
@@ -330,7 +439,9 @@ final class Book {
         Outcome outcome = new Outcome();
         Brokered link = find(down.linkId());
         if (link != null && link.involves(session)) {
-            closeLink(link, "closed by " + session.node().label() + ": " + down.reason(), session, outcome);
+            // Quoted: what the master forwards stays a line, and far within the 64 KiB a node accepts.
+            closeLink(link, "closed by " + session.node().label() + ": " + ControlCodec.quote(down.reason()), session,
+                    outcome);
         }
         return outcome;
     }
@@ -377,9 +488,25 @@ final class Book {
         }
     }
 
+    /** Enters a link: it counts against its initiator's quota, and keeps its host known. */
+    private void add(Brokered link) {
+        links.put(link.id, link);
+        quotas.added(link);
+    }
+
+    /** Moves a link on; one that leaves OFFERED no longer counts as its initiator's unanswered request. */
+    private void state(Brokered link, Brokered.State state) {
+        if (state != Brokered.State.OFFERED) {
+            quotas.answered(link);
+        }
+        link.state = state;
+    }
+
     /** Forgets a link and gives back every port it holds. */
     private void remove(Brokered link, Outcome outcome) {
-        links.remove(link.id);
+        if (links.remove(link.id) == link) {
+            quotas.removed(link);
+        }
         releaseUnbindable(link, outcome);
         outcome.release(link.host, link.port);
     }
@@ -420,8 +547,9 @@ final class Book {
         return (int) links.values().stream().filter(link -> link.state == Brokered.State.OPEN).count();
     }
 
+    /** The hosts where links in the book hold ports, sorted. */
     List<String> hosts() {
-        return List.copyOf(hosts);
+        return quotas.hosts();
     }
 
     /** The first nodes, by label, for a message that lists who is connected. */

@@ -43,19 +43,11 @@ final class Brokering {
         this.later = later;
     }
 
-    /** A node asks for a link (step 1): allocate a port and offer it to the acceptor (step 2). */
+    /**
+     * A node asks for a link (step 1): check it, admit it within the node's quotas (or refuse it at
+     * once), then allocate a port and offer it to the acceptor (step 2).
+     */
     void request(Session session, Control.LinkRequest request) {
-        long graceLeft = graceEnd - System.nanoTime();
-        if (graceLeft > 0) {
-            // Just restarted: nodes are still reporting the links they kept, and their ports must
-            // not be handed out again. Come back when the grace is over.
-            later.run(() -> {
-                if (ledger.read(book -> book.current(session))) {
-                    request(session, request);
-                }
-            }, TimeUnit.NANOSECONDS.toMillis(graceLeft) + 1);
-            return;
-        }
         NodeId target;
         try {
             target = new NodeId(request.target());
@@ -69,25 +61,49 @@ final class Brokering {
                     "a node cannot open a link to itself"));
             return;
         }
+        boolean[] admitted = new boolean[1];
+        ledger.change(book -> {
+            Control.LinkRejected refused = book.admit(session, request.requestId());
+            admitted[0] = refused == null;
+            return admitted[0] ? new Outcome() : new Outcome().send(session, refused);
+        });
+        if (admitted[0]) {
+            broker(session, request.requestId(), target);
+        }
+    }
+
+    /** Brokers an admitted request: after the rejoin grace, if the master is in it. */
+    private void broker(Session session, long requestId, NodeId target) {
+        long graceLeft = graceEnd - System.nanoTime();
+        if (graceLeft > 0) {
+            // Just restarted: nodes are still reporting the links they kept, and their ports must
+            // not be handed out again. Come back when the grace is over.
+            later.run(() -> {
+                if (ledger.read(book -> book.current(session))) {
+                    broker(session, requestId, target);
+                }
+            }, TimeUnit.NANOSECONDS.toMillis(graceLeft) + 1);
+            return;
+        }
         Session acceptor = ledger.read(book -> book.session(target));
         if (acceptor == null) {
-            session.send(new Control.LinkRejected(request.requestId(), Control.LinkRejected.NO_SUCH_NODE,
-                    "no node with id " + target + " is connected to the master; connected nodes: "
-                            + ledger.read(Book::describeNodes)));
+            ledger.change(book -> book.answer(session, new Control.LinkRejected(requestId,
+                    Control.LinkRejected.NO_SUCH_NODE, "no node with id " + target + " is connected to the master;"
+                            + " connected nodes: " + book.describeNodes())));
             return;
         }
         int port;
         try {
             port = ports.allocate(acceptor.node().host());
         } catch (PortsExhaustedException e) {
-            session.send(new Control.LinkRejected(request.requestId(), Control.LinkRejected.PORTS_EXHAUSTED,
-                    e.getMessage()));
+            ledger.change(book -> book.answer(session, new Control.LinkRejected(requestId,
+                    Control.LinkRejected.PORTS_EXHAUSTED, e.getMessage())));
             return;
         }
         brokered.incrementAndGet();
         LinkId id = new LinkId(HexFormat.of().formatHex(Secrets.randomBytes(8)));
         String ticket = Secrets.newSecret();
-        ledger.change(book -> book.offer(session, request.requestId(), acceptor, id, port, ticket));
+        ledger.change(book -> book.offer(session, requestId, acceptor, id, port, ticket));
     }
 
     /** The acceptor listens (step 3): tell the initiator the port to dial (step 4). */

@@ -10,7 +10,6 @@ import io.cpcluster.MasterStats;
 import io.cpcluster.NodeInfo;
 import io.cpcluster.ProtocolException;
 import io.cpcluster.Subscription;
-import io.cpcluster.TaskBinding;
 import io.cpcluster.core.defaults.JoinFileLock;
 import io.cpcluster.core.defaults.JoinFiles;
 import io.cpcluster.core.threads.EventHub;
@@ -29,7 +28,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -102,7 +100,8 @@ public final class Master implements ClusterMaster {
         this.tokens = tokens;
         this.ports = ports;
         this.joinInfo = joinInfo;
-        this.book = new Book(config);
+        long graceEnd = System.nanoTime() + (restarted ? config.rejoinGrace().toNanos() : 0);
+        this.book = new Book(config, graceEnd);
         this.unauthenticated = new PerAddressLimit(config.maxUnauthenticated(), config.maxUnauthenticatedPerAddress());
         Ledger ledger = new Ledger() {
             @Override
@@ -121,7 +120,6 @@ public final class Master implements ClusterMaster {
             }
         };
         this.admission = new Admission(config, ledger, tokens, ports);
-        long graceEnd = System.nanoTime() + (restarted ? config.rejoinGrace().toNanos() : 0);
         // The master's timer runs no SPI call: what it starts runs on a virtual thread.
         this.brokering = new Brokering(ledger, ports, graceEnd, (task, millis) -> schedule(() -> offTimer(task),
                 millis));
@@ -353,14 +351,23 @@ public final class Master implements ClusterMaster {
         }
     }
 
+    /**
+     * A node serves other tasks now: checked like AUTH's, and applied at most once per
+     * {@link MasterConfig#taskUpdateInterval()} per node; a list that comes sooner waits for it,
+     * replacing any that already waits.
+     */
     private void updateTasks(Session session, Control.Tasks message) {
-        Set<String> tasks = new HashSet<>();
-        try {
-            message.tasks().forEach(task -> tasks.add(TaskBinding.checkTaskName(task)));
-        } catch (IllegalArgumentException e) {
-            throw new ProtocolException("malformed TASKS: " + e.getMessage(), e);
+        Quotas.TaskList tasks = admission.tasks(message.tasks(), "TASKS");
+        long[] flushIn = new long[1];
+        change(book -> {
+            Book.TasksChange update = book.tasks(session, tasks, System.nanoTime());
+            flushIn[0] = update.flushInNanos();
+            return update.outcome();
+        });
+        if (flushIn[0] >= 0) {
+            schedule(() -> offTimer(() -> change(book -> book.flushTasks(session, System.nanoTime()))),
+                    TimeUnit.NANOSECONDS.toMillis(flushIn[0]) + 1);
         }
-        change(book -> book.tasks(session, tasks));
     }
 
     /**

@@ -11,6 +11,7 @@ import io.cpcluster.NodeId;
 import io.cpcluster.NodeInfo;
 import io.cpcluster.PortsExhaustedException;
 import io.cpcluster.ProtocolException;
+import io.cpcluster.QuotaExceededException;
 import io.cpcluster.core.link.Link;
 import io.cpcluster.core.link.LinkHost;
 import io.cpcluster.core.wire.Control;
@@ -159,6 +160,9 @@ final class LinkSetup {
         pending.fail(switch (rejected.code()) {
             case Control.LinkRejected.NO_SUCH_NODE -> new NoSuchNodeException(message);
             case Control.LinkRejected.PORTS_EXHAUSTED -> new PortsExhaustedException(message);
+            case Control.LinkRejected.TOO_MANY_REQUESTS, Control.LinkRejected.TOO_MANY_LINKS ->
+                    new QuotaExceededException("the master refused a link to " + describe.apply(pending.peer) + ": "
+                            + message);
             default -> new ClusterException("the master could not open the link: " + message);
         });
     }

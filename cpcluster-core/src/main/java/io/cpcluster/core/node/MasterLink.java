@@ -57,6 +57,11 @@ final class MasterLink {
     static final int OUTBOX_BYTES = 4 * 1024 * 1024;
     /** How long close() lets BYE take. */
     private static final Duration BYE_TIMEOUT = Duration.ofSeconds(1);
+    /**
+     * The shortest time between two TASKS this node sends, the master's default
+     * {@code taskUpdateInterval}: handlers registered faster go out together, the latest list.
+     */
+    static final long TASKS_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     /** What the node does with what comes from the master. Called on the threads named. */
     interface Events {
@@ -84,6 +89,10 @@ final class MasterLink {
     private final ReentrantLock tasksLock = new ReentrantLock();
     /** The tasks this node serves, as it last told them; guarded by {@link #tasksLock}. */
     private List<String> tasks;
+    /** When this node last sent TASKS (System.nanoTime()); guarded by {@link #tasksLock}. */
+    private long tasksSentNanos = System.nanoTime() - TASKS_INTERVAL_NANOS;
+    /** Whether a TASKS is due on the timer, which will send the list as it is then; guarded by {@link #tasksLock}. */
+    private boolean tasksDue;
     private final ReentrantLock connectionLock = new ReentrantLock();
     /** The connection in use; null while there is none. Set under {@link #connectionLock}. */
     private volatile Connection current;
@@ -202,6 +211,7 @@ final class MasterLink {
             connection.reader = Threads.startVirtual("cpcluster-node-" + config.name() + "-master",
                     () -> read(connection));
             if (!tasks.equals(toldTasks)) {
+                tasksSentNanos = System.nanoTime();
                 connection.send(new Control.Tasks(tasks));
             }
         } finally {
@@ -233,15 +243,42 @@ final class MasterLink {
         }
     }
 
-    /** The node serves these tasks now: tell the master (now, or after the next AUTH_OK). */
+    /**
+     * The node serves these tasks now: tell the master (now, or after the next AUTH_OK). At most one
+     * TASKS goes out per {@link #TASKS_INTERVAL_NANOS}: a change that comes sooner is sent with the
+     * lists after it, as one, when the interval has passed. Never blocks.
+     */
     void tasks(List<String> names) {
         tasksLock.lock();
         try {
             tasks = List.copyOf(names);
-            send(new Control.Tasks(tasks));
+            if (tasksDue) {
+                return;
+            }
+            long wait = tasksSentNanos + TASKS_INTERVAL_NANOS - System.nanoTime();
+            if (wait <= 0) {
+                sendTasks();
+            } else {
+                tasksDue = true;
+                scheduler.schedule(() -> {
+                    tasksLock.lock();
+                    try {
+                        tasksDue = false;
+                        sendTasks();
+                    } finally {
+                        tasksLock.unlock();
+                    }
+                }, wait, TimeUnit.NANOSECONDS);
+            }
         } finally {
             tasksLock.unlock();
         }
+    }
+
+    /** Sends the tasks as they are now; the caller holds {@link #tasksLock}. */
+    private void sendTasks() {
+        tasksSentNanos = System.nanoTime();
+        send(new Control.Tasks(tasks));
     }
 
     static NodeInfo info(Control.WireNode wire) {
@@ -344,7 +381,8 @@ final class MasterLink {
                     events.reconnected(connection.address);
                 }
                 return;
-            } catch (AuthenticationException e) {
+            } catch (AuthenticationException | ProtocolException e) {
+                // Neither mends itself while the node waits: say so every time, not only at DEBUG.
                 LOG.log(Level.WARNING, "node {0} cannot rejoin: {1}", config.name(), e.getMessage());
             } catch (ClusterException e) {
                 LOG.log(Level.DEBUG, "node {0} cannot rejoin yet: {1}", config.name(), e.getMessage());

@@ -27,6 +27,7 @@ import io.cpcluster.core.wire.ControlCodec;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -161,11 +162,20 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Sub
         });
     }
 
+    /**
+     * The master closed a link of this node's: its peer closed it or left, it did not open in
+     * time, or, right after a rejoin, the master would not keep a link this node reported (its
+     * port is taken, or its other end no longer has it). The link closes; the node stays joined.
+     */
     private void linkDown(Control.LinkDown down) {
         LinkId linkId = LinkSetup.linkId(down.linkId());
         String reason = ControlCodec.quote(down.reason());
         // The master says the peer is gone or closed it; its socket may be dead, so do not write to it.
-        links.find(linkId).ifPresent(link -> link.close(reason, false));
+        links.find(linkId).ifPresent(link -> {
+            LOG.log(Level.INFO, "node {0}: the master closed link {1} to {2}: {3}", config.name(), linkId,
+                    link.peer().label(), reason);
+            link.close(reason, false);
+        });
         setup.down(linkId, reason);
     }
 
@@ -336,6 +346,17 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Sub
         TaskBinding<I, O> binding = new TaskBinding<>(task, inputType, handler);
         tasksLock.lock();
         try {
+            if (tasks.get(task) == null) {
+                List<String> names = new ArrayList<>(tasks.names());
+                names.add(task);
+                int bytes = ControlCodec.jsonLength(names);
+                if (bytes > Control.MAX_TASKS_JSON_BYTES) {
+                    throw new IllegalArgumentException("serving task '" + ControlCodec.quote(task) + "' too, "
+                            + self().label() + "'s " + names.size() + " task names would take " + bytes
+                            + " bytes as JSON, more than the " + Control.MAX_TASKS_JSON_BYTES + " a master accepts from"
+                            + " one node: serve fewer tasks on this node, or give them shorter names");
+                }
+            }
             List<String> served = tasks.put(binding);
             membership.tasks(served);
             master.tasks(served);

@@ -24,6 +24,11 @@ public sealed interface Control {
     int VERSION = 2;
     /** The oldest protocol version this implementation speaks. */
     int MIN_VERSION = 1;
+    /**
+     * The most bytes one node's task names may take as a JSON array (brackets, quotes, escapes and
+     * commas included): with it, every message the master sends about a node fits a 64 KiB frame.
+     */
+    int MAX_TASKS_JSON_BYTES = 32 * 1024;
 
     /** Master to node, first frame: the challenge. */
     record Hello(int version, String nonce) implements Control {
@@ -174,6 +179,10 @@ public sealed interface Control {
         public static final String PEER_UNAVAILABLE = "PEER_UNAVAILABLE";
         /** The request itself is wrong (for example a link to oneself). */
         public static final String INVALID = "INVALID";
+        /** The requester already has as many requests the master has not answered as it may. */
+        public static final String TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS";
+        /** The requester already holds as many links it opened (open or being set up) as it may. */
+        public static final String TOO_MANY_LINKS = "TOO_MANY_LINKS";
 
         public LinkRejected {
             need(code, "LINK_REJECTED", "code");

@@ -144,6 +144,35 @@ public final class ControlCodec {
         return bytes.toByteArray();
     }
 
+    /**
+     * How many bytes a list of strings takes as a JSON array, as {@link #encode} writes it in a
+     * message: brackets, quotes, escapes and commas included.
+     */
+    public static int jsonLength(List<String> values) {
+        CountingStream counted = new CountingStream();
+        try (JsonGenerator json = Json.JSONP.createGenerator(counted)) {
+            json.writeStartArray();
+            values.forEach(json::write);
+            json.writeEnd();
+        }
+        return counted.count;
+    }
+
+    /** Counts what is written to it, and keeps nothing. */
+    private static final class CountingStream extends java.io.OutputStream {
+        int count;
+
+        @Override
+        public void write(int b) {
+            count++;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) {
+            count += length;
+        }
+    }
+
     /** Writes a field that is left out when it is 0. */
     private static JsonGenerator optional(JsonGenerator json, String name, int value) {
         return value != 0 ? json.write(name, value) : json;

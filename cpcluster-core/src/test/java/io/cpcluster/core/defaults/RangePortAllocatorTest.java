@@ -47,6 +47,37 @@ class RangePortAllocatorTest {
     }
 
     @Test
+    void aHostIsForgottenOnceItHoldsNoPort() {
+        RangePortAllocator ports = new RangePortAllocator(new PortRange(100, 109));
+        for (int i = 0; i < 100_000; i++) {
+            String host = "made-up-" + i + ".example";
+            int port = ports.allocate(host);
+            assertTrue(ports.reserve(host, port == 100 ? 101 : 100));
+            ports.release(host, port);
+            ports.release(host, port == 100 ? 101 : 100);
+        }
+        assertEquals(0, ports.hostCount(), "no host holds a port, and none is kept");
+        ports.allocate("h");
+        ports.reserve("other", 105);
+        assertEquals(2, ports.hostCount());
+        ports.release("other", 105);
+        assertEquals(1, ports.hostCount());
+        assertEquals(Set.of(), ports.inUse("other"));
+        assertEquals(1, ports.hostCount(), "asking about a host keeps nothing for it");
+    }
+
+    @Test
+    void aForgottenHostDoesNotGetItsLastPortBackFirst() {
+        RangePortAllocator ports = new RangePortAllocator(new PortRange(100, 102));
+        assertEquals(100, ports.allocate("h"));
+        ports.release("h", 100);
+        assertEquals(0, ports.hostCount());
+        assertEquals(101, ports.allocate("h"));
+        assertEquals(102, ports.allocate("other"));
+        assertEquals(100, ports.allocate("other"));
+    }
+
+    @Test
     void releasingWhatIsNotHeldDoesNothing() {
         RangePortAllocator ports = new RangePortAllocator(new PortRange(100, 101));
         ports.release("h", 100);
