@@ -50,7 +50,7 @@ import java.util.Optional;
  * @param connectTimeout how long to wait for a TCP connection to the master or a peer; default 5 s
  * @param linkTimeout how long {@link ClusterNode#connect(NodeId)} waits for a link in all; default 10 s
  * @param callTimeout how long a call over a link, or a submit, may take when its options do not say;
- *        default 60 s
+ *        {@link CallOptions#NO_TIMEOUT} turns the default deadline off; default 60 s
  * @param maxPayloadSize the largest task input, result or message this node accepts on a direct
  *        link, in bytes (frame headers and task names not counted); peers never send more, and
  *        this node refuses to send a peer more than it accepts; default 16 MiB
@@ -126,7 +126,7 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         Objects.requireNonNull(handlerThreads, "handlerThreads");
         Settings.positive(connectTimeout, "connectTimeout");
         Settings.positive(linkTimeout, "linkTimeout");
-        Settings.positive(callTimeout, "callTimeout");
+        Settings.callTimeout(callTimeout, "callTimeout");
         Settings.between(maxPayloadSize, MIN_PAYLOAD_SIZE, MAX_PAYLOAD_SIZE, "maxPayloadSize");
         Settings.between(maxCallsInFlight, 1, 1 << 20, "maxCallsInFlight");
         Settings.shorter(heartbeatInterval, "heartbeatInterval", heartbeatTimeout, "heartbeatTimeout");
@@ -452,11 +452,12 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         /**
          * Sets how long a call or a submit may take when its options do not say.
          *
-         * @param timeout a positive duration
+         * @param timeout a positive duration, at most {@link CallOptions#NO_TIMEOUT} (which turns
+         *        the default deadline off)
          * @return this builder
          */
         public Builder callTimeout(Duration timeout) {
-            this.callTimeout = Settings.positive(timeout, "callTimeout");
+            this.callTimeout = Settings.callTimeout(timeout, "callTimeout");
             return this;
         }
 

@@ -25,6 +25,15 @@ final class Settings {
         return value;
     }
 
+    /** Checks a call or submit timeout: positive, and at most {@link CallOptions#NO_TIMEOUT}. */
+    static Duration callTimeout(Duration value, String name) {
+        positive(value, name);
+        if (value.compareTo(CallOptions.NO_TIMEOUT) > 0) {
+            throw new IllegalArgumentException(name + " must be at most CallOptions.NO_TIMEOUT (100 years), not " + value);
+        }
+        return value;
+    }
+
     /** Checks that both are positive and the first is shorter than the second. */
     static void shorter(Duration first, String firstName, Duration second, String secondName) {
         positive(first, firstName);

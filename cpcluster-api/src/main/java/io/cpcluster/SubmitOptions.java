@@ -31,10 +31,11 @@ public record SubmitOptions(boolean idempotent, Optional<Duration> timeout) {
     /**
      * Checks the timeout.
      *
-     * @throws IllegalArgumentException if the timeout is zero or negative
+     * @throws IllegalArgumentException if the timeout is zero, negative, or longer than
+     *         {@link CallOptions#NO_TIMEOUT}
      */
     public SubmitOptions {
-        Objects.requireNonNull(timeout, "timeout").ifPresent(t -> Settings.positive(t, "timeout"));
+        Objects.requireNonNull(timeout, "timeout").ifPresent(t -> Settings.callTimeout(t, "timeout"));
     }
 
     /**
@@ -49,10 +50,10 @@ public record SubmitOptions(boolean idempotent, Optional<Duration> timeout) {
     /**
      * Returns these options with a timeout of their own.
      *
-     * @param timeout a positive duration
+     * @param timeout a positive duration; {@link CallOptions#NO_TIMEOUT} for none
      * @return the new options
      */
     public SubmitOptions withTimeout(Duration timeout) {
-        return new SubmitOptions(idempotent, Optional.of(Settings.positive(timeout, "timeout")));
+        return new SubmitOptions(idempotent, Optional.of(Settings.callTimeout(timeout, "timeout")));
     }
 }

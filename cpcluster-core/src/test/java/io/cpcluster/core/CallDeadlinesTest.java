@@ -96,6 +96,22 @@ class CallDeadlinesTest {
     }
 
     @Test
+    void theDeadlineCanBeTurnedOff() {
+        ClusterNode impatient = cluster.node("impatient", b -> b.callTimeout(Duration.ofMillis(100)));
+        DirectLink quickLink = impatient.connect(server.self().id());
+        CompletableFuture<Integer> patient = quickLink.call("hang", 1, Integer.class, CallOptions.WITHOUT_TIMEOUT);
+        CompletableFuture<Integer> submitted = impatient.submit("hang", 2, Integer.class,
+                io.cpcluster.SubmitOptions.IDEMPOTENT.withTimeout(CallOptions.NO_TIMEOUT));
+        await().atMost(WAIT).until(() -> started.get() == 2);
+        // Well past the node's 100 ms: still waiting, until the handlers return.
+        await().during(Duration.ofMillis(500)).atMost(WAIT).until(() -> !patient.isDone() && !submitted.isDone());
+        never.countDown();
+        assertEquals(1, patient.join());
+        assertEquals(2, submitted.join());
+        assertThrows(IllegalArgumentException.class, () -> CallOptions.timeout(CallOptions.NO_TIMEOUT.plusDays(1)));
+    }
+
+    @Test
     void cancellingACallFreesItsSlotAndInterruptsThePeersHandler() {
         CompletableFuture<Integer> call = link.call("hang", 1, Integer.class);
         await().atMost(WAIT).until(() -> started.get() == 1);
