@@ -56,6 +56,10 @@ final class ClusterSettings {
             "cpcluster.node.link-heartbeat", "interval/timeout of keep-alives on each link",
             "cpcluster.node.reconnect-delay", "first/longest wait between attempts to reach a lost master",
             "cpcluster.node.close-timeout", "how long closing lets calls in flight finish",
+            "cpcluster.node.write-timeout", "how long a write may make no progress before its link closes",
+            "cpcluster.node.max-call-bytes-in-flight", "per link, bytes of the peer's call inputs held at once",
+            "cpcluster.node.max-queued-message-bytes", "per link, bytes of messages not yet consumed",
+            "cpcluster.node.max-link-handshakes", "connections to link ports in their handshake at once",
             "cpcluster.master.enabled", "run a master in this application",
             "cpcluster.master.host", "where the master listens",
             "cpcluster.master.port", "the master's port",
@@ -65,7 +69,16 @@ final class ClusterSettings {
             "cpcluster.master.auth-timeout", "time a connection has to authenticate",
             "cpcluster.master.ticket-timeout", "how long an offered link waits for its initiator",
             "cpcluster.master.heartbeat-timeout", "how long a silent node stays before the master drops it",
-            "cpcluster.master.rejoin-grace", "after a restart, how long the master waits for nodes to rejoin");
+            "cpcluster.master.rejoin-grace", "after a restart, how long the master waits for nodes to rejoin",
+            "cpcluster.master.auth-failure-delay", "after a wrong proof, how long its address's proofs go unchecked",
+            "cpcluster.master.max-unauthenticated", "connections authenticating at once, in all",
+            "cpcluster.master.max-unauthenticated-per-address", "connections authenticating at once from one address",
+            "cpcluster.master.write-timeout", "how long a write to a node may make no progress before it is dropped",
+            "cpcluster.master.max-outbox-bytes", "bytes of messages waiting to be written to one node",
+            "cpcluster.master.max-link-requests-per-node", "link requests one node may have unanswered",
+            "cpcluster.master.max-links-per-node", "links one node may hold that it opened",
+            "cpcluster.master.max-tasks-per-node", "task names one node may serve",
+            "cpcluster.master.task-update-interval", "how often at most a node's new task list is announced");
 
     /** A value and where it came from, for messages. */
     private record Value(String text, String source) {
@@ -173,6 +186,18 @@ final class ClusterSettings {
         set("cpcluster.master.ticket-timeout", ClusterSettings::duration, DURATION, master::ticketTimeout);
         set("cpcluster.master.heartbeat-timeout", ClusterSettings::duration, DURATION, master::heartbeatTimeout);
         set("cpcluster.master.rejoin-grace", ClusterSettings::duration, DURATION, master::rejoinGrace);
+        set("cpcluster.master.auth-failure-delay", ClusterSettings::duration, DURATION, master::authFailureDelay);
+        set("cpcluster.master.max-unauthenticated", Integer::parseInt, COUNT, master::maxUnauthenticated);
+        set("cpcluster.master.max-unauthenticated-per-address", Integer::parseInt, COUNT,
+                master::maxUnauthenticatedPerAddress);
+        set("cpcluster.master.write-timeout", ClusterSettings::duration, DURATION, master::writeTimeout);
+        set("cpcluster.master.max-outbox-bytes", Integer::parseInt, "a number of bytes, at least 65536",
+                master::maxOutboxBytes);
+        set("cpcluster.master.max-link-requests-per-node", Integer::parseInt, COUNT, master::maxLinkRequestsPerNode);
+        set("cpcluster.master.max-links-per-node", Integer::parseInt, COUNT, master::maxLinksPerNode);
+        set("cpcluster.master.max-tasks-per-node", Integer::parseInt, COUNT, master::maxTasksPerNode);
+        set("cpcluster.master.task-update-interval", ClusterSettings::duration, DURATION,
+                master::taskUpdateInterval);
         return master;
     }
 
@@ -206,6 +231,12 @@ final class ClusterSettings {
         set("cpcluster.node.reconnect-delay", ClusterSettings::durations, DURATIONS,
                 pair -> node.reconnectDelay(pair.first(), pair.second()));
         set("cpcluster.node.close-timeout", ClusterSettings::duration, DURATION, node::closeTimeout);
+        set("cpcluster.node.write-timeout", ClusterSettings::duration, DURATION, node::writeTimeout);
+        set("cpcluster.node.max-call-bytes-in-flight", Long::parseLong, "a number of bytes, at least max-payload-size",
+                node::maxCallBytesInFlight);
+        set("cpcluster.node.max-queued-message-bytes", Long::parseLong, "a number of bytes, at least max-payload-size",
+                node::maxQueuedMessageBytes);
+        set("cpcluster.node.max-link-handshakes", Integer::parseInt, COUNT, node::maxLinkHandshakes);
         if (localMaster.isPresent() && text("cpcluster.token").isEmpty() && text("cpcluster.masters").isEmpty()) {
             node.join(localMaster.get());
         }
@@ -224,6 +255,7 @@ final class ClusterSettings {
     }
 
     private static final String DURATION = "a duration such as 500ms, 5s, 2m or PT5S";
+    private static final String COUNT = "a whole number, at least 1";
     private static final String DURATIONS = "two durations such as 1s/5s";
 
     private <T> void set(String key, Function<String, T> parse, String expected, Consumer<T> setter) {

@@ -82,7 +82,20 @@ class ClusterSettingsTest {
                 Map.entry("cpcluster.master.advertised-host", "m.example"),
                 Map.entry("cpcluster.master.join-file", "/tmp/j.json"),
                 Map.entry("cpcluster.master.auth-timeout", "PT2S"),
-                Map.entry("cpcluster.master.ticket-timeout", "500ms"));
+                Map.entry("cpcluster.master.ticket-timeout", "500ms"),
+                Map.entry("cpcluster.node.write-timeout", "4s"),
+                Map.entry("cpcluster.node.max-call-bytes-in-flight", "2097152"),
+                Map.entry("cpcluster.node.max-queued-message-bytes", "3145728"),
+                Map.entry("cpcluster.node.max-link-handshakes", "16"),
+                Map.entry("cpcluster.master.auth-failure-delay", "250ms"),
+                Map.entry("cpcluster.master.max-unauthenticated", "100"),
+                Map.entry("cpcluster.master.max-unauthenticated-per-address", "10"),
+                Map.entry("cpcluster.master.write-timeout", "6s"),
+                Map.entry("cpcluster.master.max-outbox-bytes", "1048576"),
+                Map.entry("cpcluster.master.max-link-requests-per-node", "8"),
+                Map.entry("cpcluster.master.max-links-per-node", "9"),
+                Map.entry("cpcluster.master.max-tasks-per-node", "12"),
+                Map.entry("cpcluster.master.task-update-interval", "0s"));
         ClusterSettings settings = ClusterSettings.load(all, new Properties(), Map.of(), withFile(""));
         NodeConfig node = settings.node(Optional.empty()).build();
         MasterConfig master = settings.master().build();
@@ -112,6 +125,19 @@ class ClusterSettingsTest {
         assertEquals(Optional.of(Path.of("/tmp/j.json")), master.joinFile());
         assertEquals(Duration.ofSeconds(2), master.authTimeout());
         assertEquals(Duration.ofMillis(500), master.ticketTimeout());
+        assertEquals(Duration.ofSeconds(4), node.writeTimeout());
+        assertEquals(2097152, node.maxCallBytesInFlight());
+        assertEquals(3145728, node.maxQueuedMessageBytes());
+        assertEquals(16, node.maxLinkHandshakes());
+        assertEquals(Duration.ofMillis(250), master.authFailureDelay());
+        assertEquals(100, master.maxUnauthenticated());
+        assertEquals(10, master.maxUnauthenticatedPerAddress());
+        assertEquals(Duration.ofSeconds(6), master.writeTimeout());
+        assertEquals(1048576, master.maxOutboxBytes());
+        assertEquals(8, master.maxLinkRequestsPerNode());
+        assertEquals(9, master.maxLinksPerNode());
+        assertEquals(12, master.maxTasksPerNode());
+        assertEquals(Duration.ZERO, master.taskUpdateInterval());
     }
 
     @Test

@@ -401,9 +401,9 @@ class PerNodeQuotasTest {
     void theNodeListFitsA64KiBFrameWhateverTheNodesInIt() throws Exception {
         ClusterMaster master = master(b -> b);
         String token = master.joinInfo().token();
-        // Three nodes at their limits: an advertised host of 255 three-byte characters, and task
-        // names that take as many bytes as JSON as a node's may.
-        String host = "\u20ac".repeat(255);
+        // Three nodes at their limits: an advertised host of 255 characters, and task names that
+        // take as many bytes as JSON as a node's may.
+        String host = "h".repeat(255);
         List<String> tasks = new ArrayList<>();
         for (int i = 0; ControlCodec.jsonLength(tasks) < Control.MAX_TASKS_JSON_BYTES - 600; i++) {
             String prefix = i + "-";

@@ -49,13 +49,16 @@ import java.util.function.Function;
  * The master: accepts connections, authenticates nodes, and keeps its {@link Book} of nodes,
  * links and ports.
  *
- * <p>Threads and what they own: one virtual thread accepts; each connection is a {@link Session}
- * on virtual threads of its own (a reader, a writer). The book is guarded by {@link #lock}, held
- * only while the book changes and its {@link Outcome}'s messages and events are queued (neither
- * blocks, and nothing is encoded there); calls to the SPIs (allocating, reserving and releasing
- * ports, checking proofs), encoding, writing and closing happen outside it. The set of connections
- * is concurrent, owned by the accept loop (adds) and the sessions (removes). The timer sweeps
- * silent nodes (closing their sockets) and hands the expiry of links to a virtual thread.
+ * <p>Threads and what they own: one virtual thread accepts, and closes at once a connection past
+ * the caps on unauthenticated connections ({@link PerAddressLimit}); each connection is a
+ * {@link Session} on a virtual thread of its own, with a writer thread of its own once the node
+ * has authenticated. The book is guarded by {@link #lock}, held only while the book changes; its
+ * {@link Outcome}'s messages are encoded and queued, and its events published, under
+ * {@link #posting}, taken in the book's order (queueing and publishing never block); calls to the
+ * SPIs (allocating, reserving and releasing ports, checking proofs), writing and closing happen
+ * outside both. The set of connections is concurrent, owned by the accept loop (adds) and the
+ * sessions (removes). The timer sweeps silent nodes and connections whose writes make no progress
+ * (closing their sockets) and hands the expiry of links to a virtual thread.
  * Listeners get events through an {@link EventHub}, which never blocks.
  */
 public final class Master implements ClusterMaster {
