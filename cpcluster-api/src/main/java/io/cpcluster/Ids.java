@@ -28,22 +28,30 @@ final class Ids {
      * DEL, C1, such as the escape that starts a terminal sequence), a formatting character (such
      * as the bidirectional overrides), or a line or paragraph separator.
      */
-    static boolean unsafe(char c) {
-        int type = Character.getType(c);
-        return Character.isISOControl(c) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+    static boolean unsafe(int codePoint) {
+        int type = Character.getType(codePoint);
+        return Character.isISOControl(codePoint) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
                 || type == Character.PARAGRAPH_SEPARATOR;
+    }
+
+    /** Whether any code point of {@code text} is {@linkplain #unsafe(int) unsafe}: whole code points, not halves. */
+    static boolean anyUnsafe(String text) {
+        return text.codePoints().anyMatch(Ids::unsafe);
     }
 
     /** A bounded, single-line rendering of untrusted text, for error messages: unsafe characters as escapes. */
     static String printable(String value) {
         StringBuilder out = new StringBuilder();
-        for (int i = 0; i < value.length() && out.length() < MAX_LENGTH; i++) {
-            char c = value.charAt(i);
+        for (int i = 0; i < value.length() && out.length() < MAX_LENGTH; ) {
+            int c = value.codePointAt(i);
             if (unsafe(c)) {
-                out.append(String.format("\\u%04x", (int) c));
+                for (char half : Character.toChars(c)) {
+                    out.append(String.format("\\u%04x", (int) half));
+                }
             } else {
-                out.append(c);
+                out.appendCodePoint(c);
             }
+            i += Character.charCount(c);
         }
         return value.length() > MAX_LENGTH ? out + "..." : out.toString();
     }

@@ -73,8 +73,8 @@ import java.util.Optional;
  *        other end reads nothing) before this node closes that link, failing its calls, or takes
  *        the master for lost; default 10 s
  * @param maxCallBytesInFlight on each link, the most bytes of the peer's call inputs this node
- *        holds at once (from a call's arrival until its answer is written); a call past it is
- *        refused at once with a {@link LinkOverloadedException}; by default 64 MiB, or
+ *        holds at once (from a call's arrival until its answer's turn to be written comes); a
+ *        call past it is refused at once with a {@link LinkOverloadedException}; by default 64 MiB, or
  *        {@code maxPayloadSize} when that is larger
  * @param maxQueuedMessageBytes on each link, the most bytes of messages received and not yet
  *        consumed; past it the link stops reading until the application catches up; by default
@@ -182,7 +182,7 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
      */
     public static String checkName(String name) {
         Objects.requireNonNull(name, "name");
-        if (name.isBlank() || name.length() > MAX_NAME_LENGTH || name.chars().anyMatch(c -> Ids.unsafe((char) c))) {
+        if (name.isBlank() || name.length() > MAX_NAME_LENGTH || Ids.anyUnsafe(name)) {
             throw new IllegalArgumentException("a node name is 1 to " + MAX_NAME_LENGTH
                     + " characters without control or formatting characters, not '" + Ids.printable(name) + "'");
         }

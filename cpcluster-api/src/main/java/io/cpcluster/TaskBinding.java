@@ -41,11 +41,9 @@ public record TaskBinding<I, O>(String task, Class<I> inputType, TaskHandler<? s
             throw new IllegalArgumentException("a task name is 1 to " + MAX_TASK_NAME_BYTES
                     + " bytes of UTF-8, not '" + Ids.printable(task) + "'");
         }
-        for (int i = 0; i < task.length(); i++) {
-            if (Ids.unsafe(task.charAt(i))) {
-                throw new IllegalArgumentException("a task name has no control or formatting characters: '"
-                        + Ids.printable(task) + "'");
-            }
+        if (Ids.anyUnsafe(task)) {
+            throw new IllegalArgumentException("a task name has no control or formatting characters: '"
+                    + Ids.printable(task) + "'");
         }
         return task;
     }

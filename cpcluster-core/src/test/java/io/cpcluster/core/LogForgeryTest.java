@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class LogForgeryTest {
     private static final String FAKE_LINE = "INFO: node trusted joined";
     private static final String FORGED = "leaving\nNov 30, 2026 3:00:00 AM io.cpcluster.core.master.Master start\n"
-            + FAKE_LINE + "\u001b[2J\u009b31m\u202egnp.exe\u2028";
+            + FAKE_LINE + "\u001b[2J\u009b31m\u202egnp.exe\u2028\udb40\udc01\udb40\udc41";
     private final LogCapture logs = new LogCapture();
     private final TestCluster cluster = new TestCluster();
 
@@ -75,14 +75,15 @@ class LogForgeryTest {
 
     /** No character that could change how the text reads when printed is left as it is. */
     private static void assertEscaped(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
+        text.codePoints().forEach(c -> {
             int type = Character.getType(c);
             assertFalse(Character.isISOControl(c) || type == Character.FORMAT || type == Character.LINE_SEPARATOR,
                     "character " + Integer.toHexString(c) + " is in: " + text);
-        }
+        });
         if (text.contains("leaving")) {
             assertTrue(text.contains("\\u000a") && text.contains("\\u001b"), text);
+            // A formatting character above U+FFFF (a language tag) is escaped whole, as its two halves.
+            assertTrue(text.contains("\\udb40\\udc01"), text);
         }
     }
 }

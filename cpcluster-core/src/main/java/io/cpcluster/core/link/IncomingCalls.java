@@ -290,10 +290,14 @@ final class IncomingCalls {
         I input;
         try {
             input = Payloads.decode(call.flags, call.payload, binding.inputType());
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | OutOfMemoryError e) {
+            // Out of memory too: a small input can bind to a large object. The call fails, its
+            // bytes and room come back, and the link and the node go on.
+            call.payload = null;
             call.returned(null);
             answerError(call, new IllegalArgumentException("the input of task '" + binding.task()
-                    + "' could not be read: " + e.getMessage(), e));
+                    + "' could not be read: " + (e instanceof OutOfMemoryError
+                    ? "this node ran out of memory binding it" : e.getMessage()), e));
             return;
         }
         call.payload = null;

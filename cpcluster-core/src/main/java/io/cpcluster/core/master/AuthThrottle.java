@@ -86,7 +86,12 @@ final class AuthThrottle {
     }
 
     private long pause(int count) {
-        return Math.min(MAX_PAUSE.toNanos(), baseNanos << Math.min(count - 1, 30));
+        long max = MAX_PAUSE.toNanos();
+        long pause = Math.min(max, baseNanos);
+        for (int i = 1; i < count && pause < max; i++) {
+            pause = Math.min(max, pause * 2);
+        }
+        return pause;
     }
 
     /**

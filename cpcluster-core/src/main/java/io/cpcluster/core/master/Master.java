@@ -41,6 +41,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -90,6 +91,8 @@ public final class Master implements ClusterMaster {
     private final PerAddressLimit unauthenticated;
     /** Accept failures and refused connections, logged without flooding the log. */
     private final RepeatedWarning acceptFailures = new RepeatedWarning(LOG, Duration.ofSeconds(5));
+    /** What connections that have not authenticated did wrong (any stranger can make these lines). */
+    private final RepeatedWarning strangers = new RepeatedWarning(LOG, Duration.ofSeconds(5));
     private final Book book;
     private final AtomicLong protocolErrors = new AtomicLong();
     private final Thread acceptor;
@@ -267,13 +270,20 @@ public final class Master implements ClusterMaster {
                     + " (MasterConfig.maxUnauthenticatedPerAddress)"));
             return;
         }
-        Session session = new Session(this, connection);
-        sessions.add(session);
+        Session session = null;
         try {
+            session = new Session(this, connection);
+            sessions.add(session);
             sessionThreads.execute(session::run);
         } catch (RejectedExecutionException | OutOfMemoryError e) {
-            sessions.remove(session);
-            leftUnauthenticated(session);
+            // The connection's place among the unauthenticated goes back whatever failed, or a
+            // few failures under memory pressure would keep every node out for good.
+            if (session != null) {
+                sessions.remove(session);
+                leftUnauthenticated(session);
+            } else {
+                unauthenticated.leave(from);
+            }
             closeQuietly(connection);
             if (e instanceof OutOfMemoryError error) {
                 throw error;
@@ -412,7 +422,17 @@ public final class Master implements ClusterMaster {
 
     void protocolError(Session session, ProtocolException error) {
         protocolErrors.incrementAndGet();
-        LOG.log(Level.WARNING, "closing {0}: {1}", session.label(), error.getMessage());
+        if (session.node() == null) {
+            // Anyone who can connect can make this line: rate-limited, so it cannot fill a disk.
+            strangers.log(() -> "closing " + session.label() + ": " + error.getMessage());
+        } else {
+            LOG.log(Level.WARNING, "closing {0}: {1}", session.label(), error.getMessage());
+        }
+    }
+
+    /** Logs a failure of a connection that has not authenticated, at most once per 5 s. */
+    void strangerFailed(Supplier<String> message) {
+        strangers.log(message);
     }
 
     /** A connection ended: if it was a node, it leaves, its links close and their ports come back. */

@@ -130,7 +130,11 @@ final class Session {
             reason = closed.get() && closeReason != null ? closeReason : "connection lost: " + e.getMessage();
         } catch (RuntimeException e) {
             reason = "internal error: " + e;
-            LOG.log(Level.ERROR, "the master failed while serving " + label(), e);
+            if (node() == null) {
+                master.strangerFailed(() -> "the master failed while serving " + label() + ": " + e);
+            } else {
+                LOG.log(Level.ERROR, "the master failed while serving " + label(), e);
+            }
         } catch (OutOfMemoryError e) {
             // This connection's work ran the heap out: it ends, and what it held goes with it; the
             // master goes on serving the others.

@@ -11,11 +11,13 @@ import io.cpcluster.core.wire.ControlCodec;
 import io.cpcluster.core.wire.FrameInput;
 import io.cpcluster.core.wire.FrameOutput;
 import io.cpcluster.core.wire.PerAddressLimit;
+import io.cpcluster.core.wire.RepeatedWarning;
 import io.cpcluster.core.wire.Secrets;
 import io.cpcluster.spi.Transport;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +35,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Acceptor {
     private static final System.Logger LOG = System.getLogger("io.cpcluster.link");
 
+    /** Whoever reaches the port can make these lines: rate-limited, so they cannot fill a disk. */
+    private final RepeatedWarning refusals = new RepeatedWarning(LOG, Duration.ofSeconds(5));
     private final LinkSetup setup;
     private final LinkId id;
     private final NodeInfo peer;
@@ -124,8 +128,8 @@ final class Acceptor {
             Control.LinkAuth auth = ControlCodec.decode(frame, Control.LinkAuth.class, "on a new link");
             String refusal = check(auth, nonce);
             if (refusal != null) {
-                LOG.log(Level.WARNING, "link {0}: refused a connection from {1}: {2}", id, connection.remoteAddress(),
-                        refusal);
+                refusals.log(() -> "link " + id + ": refused a connection from " + connection.remoteAddress() + ": "
+                        + refusal);
                 output.write(ControlCodec.encode(new Control.LinkDenied(refusal, describe(refusal))));
                 return;
             }
@@ -155,7 +159,7 @@ final class Acceptor {
             LOG.log(Level.DEBUG, "link {0}: handshake with {1} failed: {2}", id, connection.remoteAddress(),
                     e.getMessage());
         } catch (RuntimeException | OutOfMemoryError e) {
-            LOG.log(Level.WARNING, "link " + id + ": handshake failed", e);
+            refusals.log(() -> "link " + id + ": handshake with " + connection.remoteAddress() + " failed: " + e);
         } finally {
             deadline.cancel(false);
             if (!handedOver) {

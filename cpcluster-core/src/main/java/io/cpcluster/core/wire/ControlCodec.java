@@ -320,15 +320,19 @@ public final class ControlCodec {
     public static String quote(String text, int max) {
         StringBuilder out = new StringBuilder(Math.min(text.length(), max) + 16);
         int i = 0;
-        for (; i < text.length() && out.length() < max; i++) {
-            char c = text.charAt(i);
+        while (i < text.length() && out.length() < max) {
+            // Whole code points: formatting characters live above U+FFFF too (tags, U+E0001...).
+            int c = text.codePointAt(i);
             int type = Character.getType(c);
             if (Character.isISOControl(c) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
                     || type == Character.PARAGRAPH_SEPARATOR) {
-                out.append("\\u").append(String.format("%04x", (int) c));
+                for (char half : Character.toChars(c)) {
+                    out.append("\\u").append(String.format("%04x", (int) half));
+                }
             } else {
-                out.append(c);
+                out.appendCodePoint(c);
             }
+            i += Character.charCount(c);
         }
         return i < text.length() ? out + "..." : out.toString();
     }

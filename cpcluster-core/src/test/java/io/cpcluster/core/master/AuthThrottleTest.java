@@ -51,6 +51,16 @@ class AuthThrottleTest {
     }
 
     @Test
+    void aLongBaseDelayNeverOverflowsIntoNoPause() throws Exception {
+        // 10 s << 30 overflows a long: the throttle once switched itself off after 31 wrong proofs.
+        AuthThrottle throttle = new AuthThrottle(Duration.ofSeconds(10));
+        InetAddress address = InetAddress.getByName("127.0.0.11");
+        for (int i = 0; i < 70; i++) {
+            assertEquals(AuthThrottle.MAX_PAUSE.toNanos(), throttle.failed(address), "wrong proof " + (i + 1));
+        }
+    }
+
+    @Test
     void thePauseIsCappedAndASuccessForgetsTheAddress() throws Exception {
         AuthThrottle throttle = new AuthThrottle(Duration.ofSeconds(2));
         InetAddress address = InetAddress.getByName("127.0.0.10");
