@@ -82,9 +82,10 @@ public interface DirectLink extends AutoCloseable {
 
     /**
      * Runs a task on the peer and returns its result. Never waits for room or for the answer: the
-     * input is encoded, and the call written, on the calling thread (a write can block only while
-     * the peer reads nothing and the connection's buffers are full), and the future completes when
-     * the answer arrives.
+     * input is encoded on the calling thread and the call handed to the link's writer, which sends
+     * it at once when nothing else is being written, or in one socket write with the frames ready
+     * at the same time (a call can block only while the peer reads nothing and the link's write
+     * buffers are full), and the future completes when the answer arrives.
      *
      * <p>At most {@link NodeConfig#maxCallsInFlight()} calls (the smaller of this node's and the
      * peer's) wait for answers on a link. A call beyond that waits for room, first in, first out,
@@ -144,8 +145,12 @@ public interface DirectLink extends AutoCloseable {
     <O> O invoke(String task, Object input, Class<O> resultType, CallOptions options);
 
     /**
-     * Sends one message to the peer, which receives it with {@link #onMessage(Consumer)}. Blocks
-     * while the peer is slower than this side (backpressure).
+     * Sends one message to the peer, which receives it with {@link #onMessage(Consumer)}. Returns
+     * once the message is handed to the link's writer, which batches the messages, calls and
+     * answers that are ready together into one socket write and sends a lone one at once; blocks
+     * while the peer is slower than this side and the link's write buffers are full
+     * (backpressure). A message handed over just before the link fails may be lost with it, as
+     * with any socket.
      *
      * @param message the bytes; the array may be reused once this method returns
      * @throws LinkClosedException if the link is closed

@@ -7,6 +7,7 @@ import io.cpcluster.ReaderThreads;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
@@ -24,6 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * up. Closing it is not timed. Compare with {@link RawConnect}.
  */
 @State(Scope.Benchmark)
+@Fork(1)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 3)
 @BenchmarkMode(Mode.SampleTime)

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
@@ -25,6 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * opened, so the cluster stays the same size. Compare with {@link RawConnect}.
  */
 @State(Scope.Benchmark)
+@Fork(1)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 3)
 @BenchmarkMode(Mode.Throughput)

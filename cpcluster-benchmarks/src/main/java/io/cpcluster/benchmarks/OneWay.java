@@ -4,12 +4,13 @@ import io.cpcluster.ClusterNode;
 import io.cpcluster.DirectLink;
 import io.cpcluster.ReaderThreads;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -19,19 +20,26 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One-way messages over a direct link, as fast as the receiver takes them (the sender blocks
- * when it falls behind). The receiver checks that every message arrives, in order. Compare with
- * {@link RawOneWay}; MB/s is messages/s times the size.
+ * One-way messages over a direct link, in batches: {@value #SMALL_BATCH} messages of 1 KiB, or
+ * {@value #LARGE_BATCH} of 64 KiB, sent as fast as the link takes them (the sender blocks when
+ * the receiver falls behind), then the sender waits until the last has reached the receiver's
+ * consumer (its acknowledgement). The receiver checks that every message arrives, whole and in
+ * order. Scores are messages per second; MB/s is that times the size. Compare with
+ * {@link RawOneWay}.
  */
 @State(Scope.Benchmark)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 3)
+@Fork(3)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 3)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class OneWay {
-    /** Message size in bytes. */
-    @Param({"1024", "65536"})
-    public int size;
+    /** The small message's size, and how many a batch has. */
+    static final int SMALL = 1024;
+    static final int SMALL_BATCH = 1024;
+    /** The large message's size, and how many a batch has. */
+    static final int LARGE = 64 * 1024;
+    static final int LARGE_BATCH = 64;
 
     /** The thread that reads each link, on both nodes. */
     @Param({"VIRTUAL", "PLATFORM"})
@@ -39,10 +47,10 @@ public class OneWay {
 
     private Fixture fixture;
     private DirectLink link;
-    private byte[] message;
+    private final byte[] small = new byte[SMALL];
+    private final byte[] large = new byte[LARGE];
+    private final Batch batch = new Batch();
     private long sent;
-    private final AtomicLong received = new AtomicLong();
-    private volatile String broken;
 
     /** Starts a master and two linked nodes; the receiver checks each message's sequence number. */
     @Setup(Level.Trial)
@@ -52,30 +60,30 @@ public class OneWay {
         ClusterNode receiver = fixture.node("receiver", readers, b -> b);
         link = sender.connect(receiver.self().id());
         DirectLink inbound = Await.until(() -> receiver.link(link.id()).orElse(null));
-        inbound.onMessage(bytes -> {
-            long expected = received.get() + 1;
-            if (bytes.length != size || Sequence.get(bytes) != expected) {
-                broken = "message " + expected + " arrived as " + Sequence.get(bytes) + " (" + bytes.length
-                        + " bytes)";
-            }
-            received.set(expected);
-        });
-        message = new byte[size];
+        inbound.onMessage(message -> batch.arrived(message, 0));
     }
 
-    /**
-     * Sends one message.
-     */
+    /** Sends a batch of 1 KiB messages and waits for the last to arrive. */
     @Benchmark
-    public void send() {
-        Sequence.put(message, ++sent);
-        link.send(message);
+    @OperationsPerInvocation(SMALL_BATCH)
+    public void small() {
+        send(small, SMALL_BATCH);
     }
 
-    /** Waits until every message sent in the iteration has arrived whole and in order. */
-    @TearDown(Level.Iteration)
-    public void verify() {
-        Sequence.awaitAll(received, sent, () -> broken, "messages");
+    /** Sends a batch of 64 KiB messages and waits for the last to arrive. */
+    @Benchmark
+    @OperationsPerInvocation(LARGE_BATCH)
+    public void large() {
+        send(large, LARGE_BATCH);
+    }
+
+    private void send(byte[] message, int count) {
+        batch.size(message.length);
+        for (int i = 0; i < count; i++) {
+            Sequence.put(message, ++sent);
+            link.send(message);
+        }
+        batch.awaitAll(sent);
     }
 
     /** Closes everything. */

@@ -6,6 +6,7 @@ import java.net.Socket;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
@@ -21,6 +22,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * server side has accepted the connection. Closing is not timed.
  */
 @State(Scope.Benchmark)
+@Fork(1)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 3)
 @BenchmarkMode(Mode.SampleTime)

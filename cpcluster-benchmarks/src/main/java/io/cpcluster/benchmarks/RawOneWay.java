@@ -3,12 +3,13 @@ package io.cpcluster.benchmarks;
 import io.cpcluster.ReaderThreads;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -18,55 +19,66 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The baseline for {@link OneWay}: framed messages (a 12-byte header, then the payload) streamed
- * over a plain socket, flushed one by one, read into a fresh array each by a platform thread that
- * checks the order.
+ * The baselines for {@link OneWay}, the same batches of framed messages (a 12-byte header, then
+ * the payload) over a plain socket, read into a fresh array each by a platform thread that
+ * checks the order. {@code coalesced}, the best a socket does: the sender's 64 KiB buffered
+ * stream goes to the socket when it is full and at the end of the batch. {@code each}: every
+ * message flushed by itself, a system call each.
  */
 @State(Scope.Benchmark)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 3)
+@Fork(3)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 3)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class RawOneWay {
-    /** Message size in bytes. */
-    @Param({"1024", "65536"})
-    public int size;
+    /** When the sender flushes: {@code coalesced} (when 64 KiB are buffered, and at the end of a batch) or {@code each} message. */
+    @Param({"coalesced", "each"})
+    public String flush;
 
+    private boolean each;
     private RawServer server;
     private RawServer.Client client;
-    private byte[] frame;
+    private final byte[] small = new byte[OneWay.SMALL + 12];
+    private final byte[] large = new byte[OneWay.LARGE + 12];
+    private final Batch batch = new Batch();
     private long sent;
-    private final AtomicLong received = new AtomicLong();
-    private volatile String broken;
 
     /** Starts the receiving server and connects. */
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         server = new RawServer(RawServer.Mode.SINK, ReaderThreads.PLATFORM);
-        server.received = body -> {
-            long expected = received.get() + 1;
-            if (body.length != size + 12 || Sequence.get(body) != expected) {
-                broken = "frame " + expected + " arrived as " + Sequence.get(body);
-            }
-            received.set(expected);
-        };
+        server.received = body -> batch.arrived(body, 0);
         client = new RawServer.Client(server.connect());
-        frame = new byte[size + 12];
+        each = flush.equals("each");
     }
 
-    /**
-     * Sends one message.
-     */
+    /** Sends a batch of 1 KiB messages and waits for the last to arrive. */
     @Benchmark
-    public void send() {
-        Sequence.put(frame, ++sent);
-        client.write(frame);
+    @OperationsPerInvocation(OneWay.SMALL_BATCH)
+    public void small() {
+        send(small, OneWay.SMALL_BATCH);
     }
 
-    /** Waits until every frame sent in the iteration has arrived in order. */
-    @TearDown(Level.Iteration)
-    public void verify() {
-        Sequence.awaitAll(received, sent, () -> broken, "frames");
+    /** Sends a batch of 64 KiB messages and waits for the last to arrive. */
+    @Benchmark
+    @OperationsPerInvocation(OneWay.LARGE_BATCH)
+    public void large() {
+        send(large, OneWay.LARGE_BATCH);
+    }
+
+    private void send(byte[] frame, int count) {
+        batch.size(frame.length);
+        for (int i = 0; i < count; i++) {
+            Sequence.put(frame, ++sent);
+            if (each) {
+                client.write(frame);
+            } else {
+                client.writeBuffered(frame);
+            }
+        }
+        client.flush();
+        batch.awaitAll(sent);
     }
 
     /** Closes both ends. */

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -22,6 +23,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * whose reader is a platform or a virtual thread.
  */
 @State(Scope.Benchmark)
+@Fork(1)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 3, time = 4)
 @BenchmarkMode(Mode.SampleTime)

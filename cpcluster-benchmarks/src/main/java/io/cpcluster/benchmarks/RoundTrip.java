@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -23,6 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * and a small record (JSON-B both ways). Compare with {@link RawRoundTrip}.
  */
 @State(Scope.Benchmark)
+@Fork(1)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 3, time = 4)
 @BenchmarkMode(Mode.SampleTime)

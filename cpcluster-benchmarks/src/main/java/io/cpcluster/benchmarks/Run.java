@@ -50,17 +50,18 @@ public final class Run {
         Path json = out.resolve("benchmarks.json");
         ChainedOptionsBuilder jmh = new OptionsBuilder()
                 .include(value(options, "--include", Run.class.getPackageName().replace(".", "\\.") + "\\..*"))
-                .forks(1)
                 .jvmArgsAppend("-Xms1g", "-Xmx1g")
                 .shouldFailOnError(true)
                 .resultFormat(ResultFormatType.JSON)
                 .result(json.toString());
         if (quick) {
-            jmh.warmupIterations(1).warmupTime(TimeValue.milliseconds(500))
+            jmh.forks(1).warmupIterations(1).warmupTime(TimeValue.milliseconds(500))
                     .measurementIterations(1).measurementTime(TimeValue.milliseconds(500));
         }
-        // Otherwise each benchmark class says how long to warm up and measure (@Warmup, @Measurement):
-        // throughput on two cores is noisy and gets more iterations than latency, which samples a lot.
+        // Otherwise each benchmark class says how many JVMs to run it in and how long to warm up and
+        // measure (@Fork, @Warmup, @Measurement): streams and many callers on two cores settle
+        // differently from one JVM to the next (which core each thread lands on), so they run in
+        // three, and their error covers that; latency samples a lot in one.
         Collection<RunResult> results = new Runner(jmh.build()).run();
         String table = Report.markdown(results, quick);
         Files.writeString(out.resolve("benchmarks.md"), table);

@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cpcluster.ReaderThreads;
 import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,26 +47,55 @@ class BenchmarksWorkTest {
     @Test
     void oneWayMessagesAllArriveInOrder() throws Exception {
         OneWay bench = new OneWay();
-        bench.size = 1024;
         bench.readers = ReaderThreads.VIRTUAL;
         bench.setUp();
         try {
-            for (int i = 0; i < 1000; i++) {
-                bench.send();
+            for (int i = 0; i < 3; i++) {
+                bench.small();
+                bench.large();
             }
-            bench.verify();
         } finally {
             bench.tearDown();
         }
-        RawOneWay raw = new RawOneWay();
-        raw.size = 65536;
-        raw.setUp();
-        try {
-            for (int i = 0; i < 100; i++) {
-                raw.send();
+        for (String flush : new String[] {"coalesced", "each"}) {
+            RawOneWay raw = new RawOneWay();
+            raw.flush = flush;
+            raw.setUp();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    raw.small();
+                    raw.large();
+                }
+            } finally {
+                raw.tearDown();
             }
-            raw.verify();
+        }
+    }
+
+    @Test
+    void manyCallersEachGetTheirOwnAnswer() throws Exception {
+        ManyCallers bench = new ManyCallers();
+        bench.setUp();
+        RawManyCallers raw = new RawManyCallers();
+        raw.setUp();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> calling = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                calling.add(threads.submit(() -> {
+                    ManyCallers.Caller caller = new ManyCallers.Caller();
+                    RawManyCallers.Caller rawCaller = new RawManyCallers.Caller();
+                    for (int i = 0; i < 100; i++) {
+                        assertEquals(64, bench.bytes64(caller).length);
+                        assertEquals(80, raw.bytes64(rawCaller).length);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> caller : calling) {
+                caller.get();
+            }
         } finally {
+            bench.tearDown();
             raw.tearDown();
         }
     }

@@ -8,6 +8,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,6 +33,9 @@ public final class MasterProcess {
         if (args.length > 4) {
             config.maxControlFrameSize(Integer.parseInt(args[4]));
         }
+        // Loaded now: loading the management beans while an attack fills the heap can fail, and
+        // that once ended this process instead of answering "stats".
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         try (ClusterMaster master = ClusterMaster.start(config.build())) {
             System.out.println("READY " + master.address().getPort());
             System.out.flush();
@@ -39,11 +43,25 @@ public final class MasterProcess {
             String line;
             while ((line = in.readLine()) != null) {
                 if (line.equals("stats")) {
-                    // What is live, not what garbage is left: the test compares it with the heap.
-                    System.gc();
-                    long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-                    System.out.println("STATS " + master.stats() + " heapUsed=" + heap);
-                    System.out.flush();
+                    printStats(master, memory);
+                }
+            }
+        }
+    }
+
+    /** Prints the stats, trying again while the heap is too full to build the line. */
+    private static void printStats(ClusterMaster master, MemoryMXBean memory) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                // What is live, not what garbage is left: the test compares it with the heap.
+                System.gc();
+                long heap = memory.getHeapMemoryUsage().getUsed();
+                System.out.println("STATS " + master.stats() + " heapUsed=" + heap);
+                System.out.flush();
+                return;
+            } catch (OutOfMemoryError e) {
+                if (attempt == 10) {
+                    throw e;
                 }
             }
         }

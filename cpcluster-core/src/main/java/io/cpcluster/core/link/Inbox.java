@@ -3,6 +3,8 @@ package io.cpcluster.core.link;
 import io.cpcluster.DirectLink;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,7 +21,8 @@ import java.util.function.Consumer;
  *
  * <p>The count of messages not yet consumed is atomic, so that a message costs the reader and
  * the lane no lock; the lock guards the messages held for a consumer not yet set, setting the
- * consumer, and the reader's wait for room.
+ * consumer, and the reader's wait for room. The reader gathers the messages of one read from the
+ * socket into a batch of its own and hands it to the lane as one task ({@link #seal}).
  */
 final class Inbox {
     private static final System.Logger LOG = System.getLogger("io.cpcluster.link");
@@ -29,6 +32,10 @@ final class Inbox {
     private final Condition room = lock.newCondition();
     /** Messages that arrived before a consumer was set; guarded by {@link #lock}. */
     private final ArrayDeque<byte[]> held = new ArrayDeque<>();
+    /** Messages read and not yet handed to the lane; the reader's alone (see {@link #seal}). */
+    private ArrayList<byte[]> batch = new ArrayList<>();
+    /** Their bytes. */
+    private long batchBytes;
     /** Set under {@link #lock}; read anywhere. */
     private volatile Consumer<byte[]> consumer;
     /** Messages held, or queued on the lane and not yet consumed. */
@@ -45,22 +52,26 @@ final class Inbox {
         this.maxBytes = maxBytes;
     }
 
-    /** A message from the peer (on the link's reader). */
+    /**
+     * A message from the peer (on the link's reader). It joins the reader's batch, which goes to
+     * the lane as one task when the reader {@linkplain #seal seals} it.
+     */
     void received(byte[] message) {
         if (full(message.length)) {
+            seal();
             awaitRoom(message.length);
         }
         if (closed) {
             return;
         }
-        pendingBytes.addAndGet(message.length);
-        pending.incrementAndGet();
         if (consumer == null) {
             lock.lock();
             try {
                 // Checked again under the lock that setting the consumer takes, so that no
                 // message passes the ones held before it.
                 if (consumer == null) {
+                    pendingBytes.addAndGet(message.length);
+                    pending.incrementAndGet();
                     held.add(message);
                     return;
                 }
@@ -68,20 +79,47 @@ final class Inbox {
                 lock.unlock();
             }
         }
-        link.lane().execute(() -> deliver(message, null));
+        batch.add(message);
+        batchBytes += message.length;
     }
 
-    /** Whether a message of this size must wait: the count is reached, or its bytes would pass the limit. */
+    /**
+     * Hands the reader's batch to the lane, as one task, behind whatever the lane has queued (on
+     * the link's reader). The reader seals before each read from the socket, before anything else
+     * it queues on the lane (so nothing it read later overtakes a message), and before it waits
+     * for room; so the messages of one read cost the lane one task and one wake-up, not one each.
+     */
+    void seal() {
+        if (batch.isEmpty()) {
+            return;
+        }
+        List<byte[]> messages = batch;
+        pendingBytes.addAndGet(batchBytes);
+        pending.addAndGet(messages.size());
+        batch = new ArrayList<>();
+        batchBytes = 0;
+        link.lane().defer(() -> {
+            for (byte[] message : messages) {
+                deliver(message, null);
+            }
+        });
+    }
+
+    /**
+     * Whether a message of this size must wait: the count is reached, or its bytes would pass the
+     * limit (the reader's batch included).
+     */
     private boolean full(int size) {
-        if (pending.get() >= DirectLink.MAX_QUEUED_MESSAGES) {
+        if (pending.get() + batch.size() >= DirectLink.MAX_QUEUED_MESSAGES) {
             return true;
         }
-        long bytes = pendingBytes.get();
+        long bytes = pendingBytes.get() + batchBytes;
         return bytes > 0 && bytes + size > maxBytes;
     }
 
     /** Waits, not reading, until the application has taken enough messages (or the link closed). */
     private void awaitRoom(int size) {
+        link.lane().start();
         lock.lock();
         try {
             waiting = true;

@@ -35,8 +35,11 @@ import java.util.function.Consumer;
  * them on, and does nothing else: answers complete their calls' futures (never running what
  * depends on them, see {@link LaneFuture}), the peer's calls go to {@link IncomingCalls}, messages
  * to the {@link Inbox}. The {@link Lane} runs application code one task at a time. Writes come
- * from the threads that call, answer or send, through one {@link FrameOutput}; a handler's write
- * is {@linkplain IncomingCalls#shielded shielded} from a cancel's interrupt. The node's timer calls
+ * from the threads that call, answer or send, through one {@link FrameOutput}, which batches the
+ * frames that are ready together into one socket write: a frame written while the socket is idle
+ * leaves on its own thread at once, and the writes of a stream go to the node's background
+ * threads, so that its writer goes on; a handler's write is {@linkplain IncomingCalls#shielded
+ * shielded} from a cancel's interrupt. The node's timer calls
  * {@link #beat} for keep-alives and to find a dead peer; it hands anything that may block to the
  * node's background threads.
  *
@@ -109,6 +112,12 @@ public final class Link implements DirectLink {
         this.incoming = new IncomingCalls(this, host.config().maxCallsInFlight(),
                 host.config().maxCallBytesInFlight());
         this.inbox = new Inbox(this, host.config().maxQueuedMessageBytes());
+        output.batching(host.background(), e -> close("writing to the peer failed: " + e.getMessage(), false));
+        // What one read brought goes to the lane together: one task and one wake-up per read.
+        input.beforeEachRead(() -> {
+            inbox.seal();
+            lane.start();
+        });
     }
 
     /** The frame body limit a node with this payload limit announces: a payload plus the largest header. */
@@ -231,6 +240,10 @@ public final class Link implements DirectLink {
                     task = new String(name, StandardCharsets.UTF_8);
                 }
                 byte[] payload = input.readBytes(length - LinkFrame.HEADER_LENGTH - parsed.nameLength(), WHOLE_PAYLOAD);
+                if (parsed.kind() != LinkFrame.MESSAGE) {
+                    // What this frame queues on the lane must not overtake the messages before it.
+                    inbox.seal();
+                }
                 switch (parsed.kind()) {
                     case LinkFrame.CALL -> incoming.received(parsed.correlation(), task, parsed.flags(), payload);
                     case LinkFrame.RESULT -> calls.answered(parsed.correlation(), parsed.flags(), payload);
@@ -256,6 +269,10 @@ public final class Link implements DirectLink {
             // with it; the node and its other links go on.
             LOG.log(Level.ERROR, "closing link " + info.id() + " to " + peer.label() + ": out of memory", e);
             close("this node ran out of memory reading from the peer", false);
+        } finally {
+            // Messages read before the end are still delivered.
+            inbox.seal();
+            lane.start();
         }
     }
 
@@ -308,14 +325,18 @@ public final class Link implements DirectLink {
         }
     }
 
-    /** Writes a frame; a handler's thread is shielded from a cancel's interrupt while it does. */
+    /**
+     * Hands a frame to the output, which batches it with the frames ready at the same time (see
+     * {@link FrameOutput}); a handler's thread is shielded from a cancel's interrupt while it
+     * writes.
+     */
     private void write(byte[] header, byte[] payload) {
         if (!isOpen()) {
             return;
         }
         IncomingCalls.shielded(() -> {
             try {
-                output.write(header, header.length, payload, 0, payload.length);
+                output.queue(header, header.length, payload, 0, payload.length);
             } catch (IOException e) {
                 close("writing to the peer failed: " + e.getMessage(), false);
             }

@@ -41,7 +41,21 @@ public final class Lane implements Executor {
     @Override
     public void execute(Runnable task) {
         queue.add(task);
-        if (draining.compareAndSet(false, true)) {
+        start();
+    }
+
+    /**
+     * Queues a task without starting a thread for it: for one thread that queues many tasks in a
+     * burst (a link's reader, the messages of one read) and then calls {@link #start()} once, so
+     * that the burst costs one wake-up, not one each. Until then the task may wait.
+     */
+    public void defer(Runnable task) {
+        queue.add(task);
+    }
+
+    /** Starts a thread to run what is queued, unless one is running or nothing is queued. */
+    public void start() {
+        if (!draining.get() && !queue.isEmpty() && draining.compareAndSet(false, true)) {
             try {
                 threads.execute(this::drain);
             } catch (RejectedExecutionException e) {

@@ -32,9 +32,19 @@ public final class FrameInput {
     private byte[] buffer = NONE;
     private int position;
     private int limit;
+    private Runnable beforeRead = () -> { };
 
     public FrameInput(InputStream in) {
         this.in = in;
+    }
+
+    /**
+     * Runs {@code action} on the reading thread before each read from the stream, that is, each
+     * time what was read before is used up and the next read may wait: for a reader that hands
+     * on what it read in batches, one per read.
+     */
+    public void beforeEachRead(Runnable action) {
+        this.beforeRead = action;
     }
 
     /**
@@ -114,6 +124,7 @@ public final class FrameInput {
         while (length > 0) {
             if (length >= BUFFER_SIZE) {
                 // Large reads skip the buffer.
+                beforeRead.run();
                 int n = in.read(into, offset, length);
                 if (n < 0) {
                     throw new EOFException("the stream ended inside a frame");
@@ -150,6 +161,7 @@ public final class FrameInput {
         }
         position = 0;
         limit = 0;
+        beforeRead.run();
         int n = in.read(buffer, 0, buffer.length);
         if (n < 0) {
             return false;
