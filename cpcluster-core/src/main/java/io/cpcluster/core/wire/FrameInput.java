@@ -26,6 +26,8 @@ public final class FrameInput {
     static final int FIRST_BUFFER = 2 * 1024;
     /** Control frames up to this size are allocated whole when their length arrives; larger ones in steps. */
     static final int FIRST_STEP = 4 * 1024;
+    /** Reads of this many bytes or more go straight into the caller's array, not through the buffer. */
+    static final int DIRECT_READ = 16 * 1024;
     private static final byte[] NONE = new byte[0];
 
     private final InputStream in;
@@ -122,8 +124,8 @@ public final class FrameInput {
             length -= buffered;
         }
         while (length > 0) {
-            if (length >= BUFFER_SIZE) {
-                // Large reads skip the buffer.
+            if (length >= DIRECT_READ) {
+                // Large reads skip the buffer: the kernel copies into the body, and nothing else does.
                 beforeRead.run();
                 int n = in.read(into, offset, length);
                 if (n < 0) {
