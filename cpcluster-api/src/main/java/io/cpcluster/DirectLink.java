@@ -83,9 +83,11 @@ public interface DirectLink extends AutoCloseable {
     /**
      * Runs a task on the peer and returns its result. Never waits for room or for the answer: the
      * input is encoded on the calling thread and the call handed to the link's writer, which sends
-     * it at once when nothing else is being written, or in one socket write with the frames ready
-     * at the same time (a call can block only while the peer reads nothing and the link's write
-     * buffers are full), and the future completes when the answer arrives.
+     * it at once when nothing else is being written (on the calling thread), or in one socket write
+     * with the frames ready at the same time; and the future completes when the answer arrives. A
+     * call can block while the peer reads slower than this side writes (the socket's and the
+     * link's write buffers full), and one with an input over 32 KiB waits for its turn and is
+     * written from the caller's array.
      *
      * <p>At most {@link NodeConfig#maxCallsInFlight()} calls (the smaller of this node's and the
      * peer's) wait for answers on a link. A call beyond that waits for room, first in, first out,
@@ -149,7 +151,8 @@ public interface DirectLink extends AutoCloseable {
      * once the message is handed to the link's writer, which batches the messages, calls and
      * answers that are ready together into one socket write and sends a lone one at once; blocks
      * while the peer is slower than this side and the link's write buffers are full
-     * (backpressure). A message handed over just before the link fails may be lost with it, as
+     * (backpressure). A message over 32 KiB waits for its turn and is written from this array
+     * before this method returns. A message handed over just before the link fails may be lost with it, as
      * with any socket.
      *
      * @param message the bytes; the array may be reused once this method returns

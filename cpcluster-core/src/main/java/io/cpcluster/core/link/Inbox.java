@@ -100,7 +100,14 @@ final class Inbox {
         batchBytes = 0;
         link.lane().defer(() -> {
             for (byte[] message : messages) {
-                deliver(message, null);
+                // Each message as a task of its own would be: interrupt flag clear, and whatever
+                // the consumer throws costs that message only (deliver counts it off either way).
+                Thread.interrupted();
+                try {
+                    deliver(message, null);
+                } catch (Throwable e) {
+                    LOG.log(Level.WARNING, "the message consumer of link " + link.id() + " failed", e);
+                }
             }
         });
     }

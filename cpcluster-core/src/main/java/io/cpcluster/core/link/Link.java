@@ -43,9 +43,10 @@ import java.util.function.Consumer;
  * {@link #beat} for keep-alives and to find a dead peer; it hands anything that may block to the
  * node's background threads.
  *
- * <p>The reader waits for one thing only: room in the inbox, when the application leaves
- * {@value DirectLink#MAX_QUEUED_MESSAGES} messages unconsumed; then it reads nothing, answers
- * included, which holds the peer back through TCP. Liveness judges the wire: the peer is dead
+ * <p>The reader waits for the application in one place only: room in the inbox, when the
+ * application leaves {@value DirectLink#MAX_QUEUED_MESSAGES} messages unconsumed; then it reads
+ * nothing, answers included, which holds the peer back through TCP. (It also writes, and may wait
+ * for the socket: a refusal of a call, and the {@code CLOSE} of a link that fails.) Liveness judges the wire: the peer is dead
  * when nothing came from it for the link heartbeat timeout while this side was reading; a wait
  * for the application is not counted, and the clock starts again when reading resumes.
  */
@@ -114,10 +115,7 @@ public final class Link implements DirectLink {
         this.inbox = new Inbox(this, host.config().maxQueuedMessageBytes());
         output.batching(host.background(), e -> close("writing to the peer failed: " + e.getMessage(), false));
         // What one read brought goes to the lane together: one task and one wake-up per read.
-        input.beforeEachRead(() -> {
-            inbox.seal();
-            lane.start();
-        });
+        input.beforeEachRead(this::deliverWhatWasRead);
     }
 
     /** The frame body limit a node with this payload limit announces: a payload plus the largest header. */
@@ -227,6 +225,7 @@ public final class Link implements DirectLink {
             while (true) {
                 int length = input.readLength(LinkFrame.HEADER_LENGTH, maxFrame);
                 if (length < 0) {
+                    deliverWhatWasRead();
                     close("the peer closed the connection", false);
                     return;
                 }
@@ -241,8 +240,9 @@ public final class Link implements DirectLink {
                 }
                 byte[] payload = input.readBytes(length - LinkFrame.HEADER_LENGTH - parsed.nameLength(), WHOLE_PAYLOAD);
                 if (parsed.kind() != LinkFrame.MESSAGE) {
-                    // What this frame queues on the lane must not overtake the messages before it.
-                    inbox.seal();
+                    // What this frame queues on the lane must not overtake the messages before it,
+                    // and what it writes (a refusal, say) must not hold them up.
+                    deliverWhatWasRead();
                 }
                 switch (parsed.kind()) {
                     case LinkFrame.CALL -> incoming.received(parsed.correlation(), task, parsed.flags(), payload);
@@ -260,9 +260,11 @@ public final class Link implements DirectLink {
                 }
             }
         } catch (ProtocolException e) {
+            deliverWhatWasRead();
             LOG.log(Level.WARNING, "closing link {0} to {1}: {2}", info.id(), peer.label(), e.getMessage());
             close("protocol error: " + e.getMessage(), true);
         } catch (IOException e) {
+            deliverWhatWasRead();
             close("connection lost: " + e.getMessage(), false);
         } catch (OutOfMemoryError e) {
             // What this link's peer sent ran the heap out: the link ends, and what it held goes
@@ -271,9 +273,18 @@ public final class Link implements DirectLink {
             close("this node ran out of memory reading from the peer", false);
         } finally {
             // Messages read before the end are still delivered.
-            inbox.seal();
-            lane.start();
+            deliverWhatWasRead();
         }
+    }
+
+    /**
+     * Hands the messages read so far to the lane and starts it (on the reader): before each read
+     * from the socket, before anything else the reader queues on the lane or writes, and before
+     * the link closes, so that nothing overtakes them and nothing holds them up.
+     */
+    private void deliverWhatWasRead() {
+        inbox.seal();
+        lane.start();
     }
 
     /** The reader starts or stops waiting for the inbox; while it waits, silence is not the peer's. */

@@ -11,7 +11,9 @@ import java.util.function.Consumer;
 
 /**
  * Writes frames: a 4-byte big-endian length, then the body. Thread-safe: a frame is written
- * whole, never interleaved with another, and frames leave in the order they were handed in.
+ * whole, never interleaved with another, and the frames of one thread leave in the order it
+ * handed them in (a large frame waiting for its turn may be passed by small frames other threads
+ * hand in meanwhile).
  *
  * <p><b>Batching.</b> One thread at a time owns the socket: the <em>flusher</em>. A frame handed
  * in while a flush is under way is copied into the write buffer and left to that flusher, which
@@ -111,7 +113,8 @@ public final class FrameOutput {
 
     /**
      * Writes one frame whose body is the first {@code headerLength} bytes of {@code header}
-     * followed by {@code payload[offset, offset + length)}, and returns once it reached the socket.
+     * followed by {@code payload[offset, offset + length)}, and returns once it reached the socket
+     * (once no flush is under way: under a steady stream from other threads, that can be later).
      */
     public void write(byte[] header, int headerLength, byte[] payload, int offset, int length) throws IOException {
         frame(header, headerLength, payload, offset, length, Flush.NOW);
@@ -260,7 +263,8 @@ public final class FrameOutput {
         try {
             executor.execute(this::drainHandedOff);
             return true;
-        } catch (RejectedExecutionException e) {
+        } catch (RejectedExecutionException | OutOfMemoryError e) {
+            // No thread to hand to: this one flushes, and a failure there fails the output.
             return false;
         }
     }
@@ -308,7 +312,14 @@ public final class FrameOutput {
         while (count + 4 + headerLength > BUFFER_SIZE) {
             drainOnce();
         }
-        append(header, headerLength, Bytes.EMPTY, 0, 0);
+        try {
+            append(header, headerLength, Bytes.EMPTY, 0, 0);
+        } catch (OutOfMemoryError e) {
+            // This thread owns the socket: it must not leave it owned by no one.
+            IOException error = new IOException("out of memory writing a frame", e);
+            fail(error);
+            throw error;
+        }
         Bytes.putInt(filling, count - 4 - headerLength, headerLength + length);
         lastWrite = System.nanoTime();
         int n = swap();
