@@ -57,6 +57,13 @@ class SlowNodeTest {
                     tasks.add("task-" + update + "-" + i + "-" + "x".repeat(230));
                 }
                 chatty.send(new Control.Tasks(tasks));
+                // Paced by the node that reads: it is never more than one update behind, so its
+                // small outbox never fills, while the deaf node's does. (Unpaced, a moment's
+                // pause of the reader's thread could get it dropped too.)
+                String first = tasks.getFirst();
+                await("the reader sees update " + update).atMost(WAIT).pollInterval(Duration.ofMillis(1))
+                        .until(() -> dropped("deaf") || reader.nodes().stream()
+                                .anyMatch(n -> n.name().equals("chatty") && n.tasks().contains(first)));
             }
             await("the node that reads nothing is dropped").atMost(WAIT).until(() -> dropped("deaf"));
             assertTrue(cluster.master.nodes().stream().anyMatch(n -> n.id().equals(reader.self().id())),

@@ -166,7 +166,10 @@ class StalledPeersTest {
             }
             return false;
         });
-        ClusterNode acceptor = cluster.node("acceptor", b -> b.handle("ping", Integer.class, x -> x));
+        // Handshakes that outlive the 2,000 connections: at the default 5 s, the first ones timed
+        // out (and others took their places) when connecting took long on a busy machine.
+        ClusterNode acceptor = cluster.node("acceptor", b -> b.handle("ping", Integer.class, x -> x)
+                .connectTimeout(Duration.ofMinutes(1)));
         ClusterNode initiator = cluster.node("initiator", b -> b.transport(gated));
         CompletableFuture<DirectLink> opening = initiator.connectAsync(acceptor.self().id());
         gated.waitingAtGate.await();

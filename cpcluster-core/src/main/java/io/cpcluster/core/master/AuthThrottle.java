@@ -58,6 +58,12 @@ final class AuthThrottle {
             if (entry == null) {
                 return 0;
             }
+            if (now - entry.lastNanos > FORGET_AFTER_NANOS) {
+                // A quiet minute forgets the address, as documented, whether or not a later
+                // failure has swept it out yet.
+                failures.remove(address);
+                return 0;
+            }
             long left = entry.pausedUntil - now;
             if (left > 0) {
                 return left;

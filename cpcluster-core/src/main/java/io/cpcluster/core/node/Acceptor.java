@@ -17,6 +17,7 @@ import io.cpcluster.spi.Transport;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Future;
@@ -34,6 +35,30 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Acceptor {
     private static final System.Logger LOG = System.getLogger("io.cpcluster.link");
+
+    /**
+     * Whether a connection from {@code from} comes from the address the peer is known by (the one
+     * it advertises, else the one the master saw it join from). Compared as addresses, so that {@code ::1} and
+     * {@code 0:0:0:0:0:0:0:1} are one; a host name is never looked up here (a DNS query would hold
+     * the accept loop), so a peer that advertises a name does not get the exemption.
+     */
+    static boolean isFrom(NodeInfo peer, InetAddress from) {
+        String host = peer.host();
+        if (host.equals(from.getHostAddress())) {
+            return true;
+        }
+        boolean literal = host.indexOf(':') >= 0 || host.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+        if (!literal) {
+            return false;
+        }
+        try {
+            // A literal is parsed, never looked up.
+            return InetAddress.getByName(host.startsWith("[") ? host.substring(1, host.length() - 1) : host)
+                    .equals(from);
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
 
     /** Whoever reaches the port can make these lines: rate-limited, so they cannot fill a disk. */
     private final RepeatedWarning refusals = new RepeatedWarning(LOG, Duration.ofSeconds(5));
@@ -79,8 +104,8 @@ final class Acceptor {
             }
             InetAddress from = connection.remoteAddress().getAddress();
             PerAddressLimit handshakes = setup.handshakes();
-            // The initiator's own address (as the master saw it) is let in even when others fill the total.
-            PerAddressLimit.Full full = handshakes.enter(from, from.getHostAddress().equals(peer.host()));
+            // The initiator, from the address it is known by, is let in even when others fill the total.
+            PerAddressLimit.Full full = handshakes.enter(from, isFrom(peer, from));
             if (full != null) {
                 // Before it costs a thread or a buffer: whoever fills the handshakes cannot make
                 // this node hold more, and the real initiator, from another address, still gets in.

@@ -133,6 +133,10 @@ public final class Outbox {
             ended.set(true);
             queue.clear();
         } finally {
+            // Nothing more will leave: what raced in meanwhile goes, and the count with it.
+            ended.set(true);
+            queue.clear();
+            bytes.set(0);
             onEnd.run();
         }
     }
