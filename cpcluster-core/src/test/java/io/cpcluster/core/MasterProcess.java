@@ -37,6 +37,9 @@ public final class MasterProcess {
         // that once ended this process instead of answering "stats".
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         try (ClusterMaster master = ClusterMaster.start(config.build())) {
+            // Built once before any attack, so that the string concatenations and the record's
+            // toString are linked: linking them under a full heap failed with a BootstrapMethodError.
+            statsLine(master, memory);
             System.out.println("READY " + master.address().getPort());
             System.out.flush();
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -53,17 +56,21 @@ public final class MasterProcess {
     private static void printStats(ClusterMaster master, MemoryMXBean memory) {
         for (int attempt = 1; ; attempt++) {
             try {
-                // What is live, not what garbage is left: the test compares it with the heap.
-                System.gc();
-                long heap = memory.getHeapMemoryUsage().getUsed();
-                System.out.println("STATS " + master.stats() + " heapUsed=" + heap);
+                System.out.println(statsLine(master, memory));
                 System.out.flush();
                 return;
-            } catch (OutOfMemoryError e) {
-                if (attempt == 10) {
+            } catch (OutOfMemoryError | LinkageError e) {
+                if (attempt == 20) {
                     throw e;
                 }
             }
         }
+    }
+
+    private static String statsLine(ClusterMaster master, MemoryMXBean memory) {
+        // What is live, not what garbage is left: the test compares it with the heap.
+        System.gc();
+        long heap = memory.getHeapMemoryUsage().getUsed();
+        return "STATS " + master.stats() + " heapUsed=" + heap;
     }
 }
