@@ -117,23 +117,32 @@ final class Acceptor {
                         + " under way already") + " (NodeConfig.maxLinkHandshakes)");
                 continue;
             }
+            // Given back once: as the answer is decided (before it is written, so that an
+            // initiator that opens its next link at once never finds this one still counted), or
+            // when the handshake ends otherwise.
+            AtomicBoolean counted = new AtomicBoolean(true);
+            Runnable done = () -> {
+                if (counted.getAndSet(false)) {
+                    handshakes.leave(from);
+                }
+            };
             try {
                 Threads.startVirtual("cpcluster-link-" + id + "-handshake", () -> {
                     try {
-                        handshake(connection);
+                        handshake(connection, done);
                     } finally {
-                        handshakes.leave(from);
+                        done.run();
                     }
                 });
             } catch (RuntimeException | OutOfMemoryError e) {
-                handshakes.leave(from);
+                done.run();
                 MasterLink.closeQuietly(connection);
                 LOG.log(Level.ERROR, "link " + id + ": could not start a handshake on port " + port, e);
             }
         }
     }
 
-    private void handshake(Transport.Connection connection) {
+    private void handshake(Transport.Connection connection, Runnable done) {
         long timeout = setup.config().connectTimeout().toMillis();
         Future<?> deadline = setup.host().schedule(() -> MasterLink.closeQuietly(connection), timeout,
                 TimeUnit.MILLISECONDS);
@@ -155,6 +164,7 @@ final class Acceptor {
             if (refusal != null) {
                 refusals.log(() -> "link " + id + ": refused a connection from " + connection.remoteAddress() + ": "
                         + refusal);
+                done.run();
                 output.write(ControlCodec.encode(new Control.LinkDenied(refusal, describe(refusal))));
                 return;
             }
@@ -166,6 +176,7 @@ final class Acceptor {
                         + Link.MIN_PEER_FRAME);
             }
             if (!settled.compareAndSet(false, true)) {
+                done.run();
                 output.write(ControlCodec.encode(new Control.LinkDenied(Control.LinkDenied.ALREADY_ACCEPTED,
                         describe(Control.LinkDenied.ALREADY_ACCEPTED))));
                 return;
@@ -174,6 +185,7 @@ final class Acceptor {
             MasterLink.closeQuietly(listener);
             setup.acceptorDone(this);
             deadline.cancel(false);
+            done.run();
             output.write(ControlCodec.encode(new Control.LinkAccepted(id.value())));
             NodeInfo self = setup.self();
             LinkInfo info = new LinkInfo(id, peer.id(), self.id(), self.host(), port, Instant.now());
