@@ -22,10 +22,10 @@ final class Batch {
         size = bytes;
     }
 
-    /** A message arrived (on the receiving thread). */
-    void arrived(byte[] message, int sequenceAt) {
+    /** A message arrived (on the receiving thread); its first 8 bytes are its sequence number. */
+    void arrived(byte[] message) {
         long expected = received.get() + 1;
-        long sequence = Sequence.get(message, sequenceAt);
+        long sequence = Sequence.get(message);
         if (message.length != size || sequence != expected) {
             broken = "message " + expected + " arrived as " + sequence + " (" + message.length + " bytes)";
         }

@@ -48,7 +48,7 @@ public class RawOneWay {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         server = new RawServer(RawServer.Mode.SINK, ReaderThreads.PLATFORM);
-        server.received = body -> batch.arrived(body, 0);
+        server.received = batch::arrived;
         client = new RawServer.Client(server.connect());
         each = flush.equals("each");
     }

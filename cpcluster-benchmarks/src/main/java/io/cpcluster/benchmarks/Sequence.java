@@ -6,23 +6,15 @@ final class Sequence {
     }
 
     static void put(byte[] into, long value) {
-        put(into, 0, value);
-    }
-
-    static void put(byte[] into, int at, long value) {
         for (int i = 0; i < 8; i++) {
-            into[at + i] = (byte) (value >>> (56 - 8 * i));
+            into[i] = (byte) (value >>> (56 - 8 * i));
         }
     }
 
     static long get(byte[] from) {
-        return get(from, 0);
-    }
-
-    static long get(byte[] from, int at) {
         long value = 0;
         for (int i = 0; i < 8; i++) {
-            value = (value << 8) | (from[at + i] & 0xff);
+            value = (value << 8) | (from[i] & 0xff);
         }
         return value;
     }

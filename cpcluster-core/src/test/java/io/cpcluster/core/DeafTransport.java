@@ -6,7 +6,6 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -61,12 +60,11 @@ final class DeafTransport implements Transport {
         return deaf;
     }
 
-    private final class Deaf implements Connection {
-        private final Connection connection;
+    private final class Deaf extends ForwardingConnection {
         private final InputStream input;
 
         Deaf(Connection connection) throws IOException {
-            this.connection = connection;
+            super(connection);
             this.input = new FilterInputStream(connection.input()) {
                 @Override
                 public int read() throws IOException {
@@ -94,26 +92,6 @@ final class DeafTransport implements Transport {
         @Override
         public InputStream input() {
             return input;
-        }
-
-        @Override
-        public OutputStream output() throws IOException {
-            return connection.output();
-        }
-
-        @Override
-        public InetSocketAddress localAddress() {
-            return connection.localAddress();
-        }
-
-        @Override
-        public InetSocketAddress remoteAddress() {
-            return connection.remoteAddress();
-        }
-
-        @Override
-        public void close() throws IOException {
-            connection.close();
         }
     }
 }

@@ -5,8 +5,6 @@ import io.cpcluster.spi.Transport;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -62,42 +60,8 @@ final class IdentityTransport implements Transport {
         return new Dialed(tcp.connect(address, timeout), name);
     }
 
-    /** A connection that passes everything to TCP. */
-    private abstract static class Wrapped implements Connection {
-        final Connection tcp;
-
-        Wrapped(Connection tcp) {
-            this.tcp = tcp;
-        }
-
-        @Override
-        public InputStream input() throws IOException {
-            return tcp.input();
-        }
-
-        @Override
-        public OutputStream output() throws IOException {
-            return tcp.output();
-        }
-
-        @Override
-        public InetSocketAddress localAddress() {
-            return tcp.localAddress();
-        }
-
-        @Override
-        public InetSocketAddress remoteAddress() {
-            return tcp.remoteAddress();
-        }
-
-        @Override
-        public void close() throws IOException {
-            tcp.close();
-        }
-    }
-
     /** The dialing side: says its name. */
-    private static final class Dialed extends Wrapped {
+    private static final class Dialed extends ForwardingConnection {
         private final String name;
 
         Dialed(Connection tcp, String name) {
@@ -107,13 +71,13 @@ final class IdentityTransport implements Transport {
 
         @Override
         public void handshake(Duration timeout) throws IOException {
-            tcp.output().write(line(name));
-            tcp.output().flush();
+            inner.output().write(line(name));
+            inner.output().flush();
         }
     }
 
     /** The accepting side: reads the dialer's name, byte by byte, so nothing after it is consumed. */
-    private static final class Accepted extends Wrapped {
+    private static final class Accepted extends ForwardingConnection {
         private volatile Optional<String> identity = Optional.empty();
 
         Accepted(Connection tcp) {
@@ -124,7 +88,7 @@ final class IdentityTransport implements Transport {
         public void handshake(Duration timeout) throws IOException {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             int b;
-            while ((b = tcp.input().read()) != '\n') {
+            while ((b = inner.input().read()) != '\n') {
                 if (b < 0) {
                     throw new EOFException("the dialer closed the connection during the identity handshake");
                 }

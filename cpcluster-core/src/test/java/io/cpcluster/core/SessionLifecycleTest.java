@@ -7,8 +7,6 @@ import io.cpcluster.MasterConfig;
 import io.cpcluster.core.tcp.TcpTransport;
 import io.cpcluster.spi.Transport;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
@@ -65,12 +63,11 @@ class SessionLifecycleTest {
         }
     }
 
-    private static final class Late implements Transport.Connection {
-        private final Transport.Connection inner;
+    private static final class Late extends ForwardingConnection {
         private final CountDownLatch closed = new CountDownLatch(1);
 
         Late(Transport.Connection inner) {
-            this.inner = inner;
+            super(inner);
         }
 
         @Override
@@ -83,29 +80,9 @@ class SessionLifecycleTest {
         }
 
         @Override
-        public InputStream input() throws IOException {
-            return inner.input();
-        }
-
-        @Override
-        public OutputStream output() throws IOException {
-            return inner.output();
-        }
-
-        @Override
-        public InetSocketAddress localAddress() {
-            return inner.localAddress();
-        }
-
-        @Override
-        public InetSocketAddress remoteAddress() {
-            return inner.remoteAddress();
-        }
-
-        @Override
         public void close() throws IOException {
             closed.countDown();
-            inner.close();
+            super.close();
         }
     }
 

@@ -249,6 +249,11 @@ public final class FrameOutput {
      */
     private void flushRound() throws IOException {
         drainOnce();
+        endRound();
+    }
+
+    /** After a thread's own round: hands what gathered meanwhile on, or drains it here when it cannot. Under lock. */
+    private void endRound() throws IOException {
         if (count == 0 || !handOff()) {
             drain();
         }
@@ -324,9 +329,7 @@ public final class FrameOutput {
         lastWrite = System.nanoTime();
         int n = swap();
         unlocked(spare, n, payload, offset, length);
-        if (count == 0 || !handOff()) {
-            drain();
-        }
+        endRound();
     }
 
     /** Writes the filling buffer once, if anything is in it, keeping the socket. Under lock. */
