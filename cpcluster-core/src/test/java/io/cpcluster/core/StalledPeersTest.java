@@ -39,7 +39,9 @@ import org.junit.jupiter.api.Test;
 class StalledPeersTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
     private final PortRange range = TestPorts.range(6);
-    private final TestCluster cluster = new TestCluster(range, b -> b);
+    // Offers that wait a minute for their initiator: opening 2,000 connections to a link port
+    // took longer than the default 10 s on a busy machine, and the port closed under the test.
+    private final TestCluster cluster = new TestCluster(range, b -> b.ticketTimeout(Duration.ofMinutes(1)));
     private final DeafTransport deaf = new DeafTransport(address -> range.contains(address.getPort()));
     private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
     private final List<Socket> sockets = new ArrayList<>();
