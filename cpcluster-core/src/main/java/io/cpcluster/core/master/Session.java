@@ -142,16 +142,42 @@ final class Session {
             LOG.log(Level.ERROR, "the master ran out of memory while serving " + label() + "; closing that connection",
                     e);
         } finally {
-            authDeadline.cancel(false);
-            Outbox out = outbox;
-            if (out != null && closing()) {
-                out.await(Master.CLOSE_TIMEOUT);
+            end(reason);
+        }
+    }
+
+    /**
+     * Ends the session: lets the outbox finish or stops it, closes the connection and tells the
+     * master. When the heap is too full for that (another connection's attack, say, and logging
+     * the error above may have used the last of it), it is done again: a session left half ended
+     * would keep its socket and its place among the connections for good.
+     */
+    private void end(String reason) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                authDeadline.cancel(false);
+                Outbox out = outbox;
+                if (out != null && closing()) {
+                    out.await(Master.CLOSE_TIMEOUT);
+                }
+                close(reason);
+                if (attempt > 1) {
+                    // close() acts once; the attempt that ran out may have stopped half way.
+                    if (out != null) {
+                        out.stop();
+                    }
+                    closeConnection();
+                }
+                if (out != null) {
+                    out.await(Master.CLOSE_TIMEOUT);
+                }
+                master.sessionEnded(this, closeReason);
+                return;
+            } catch (OutOfMemoryError e) {
+                if (attempt == 3) {
+                    throw e;
+                }
             }
-            close(reason);
-            if (out != null) {
-                out.await(Master.CLOSE_TIMEOUT);
-            }
-            master.sessionEnded(this, closeReason);
         }
     }
 
