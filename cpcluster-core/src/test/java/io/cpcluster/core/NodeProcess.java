@@ -12,7 +12,8 @@ import java.util.Map;
  * A node in a JVM of its own, for tests that freeze or kill it. Arguments are {@code key=value}:
  * {@code master=host:port} or {@code join=path/to/join.json}, {@code name=...}, and optionally
  * {@code heartbeat=ms} (the node's and its links' heartbeat interval; the timeouts are five times
- * it). The token comes from {@code CPCLUSTER_TOKEN} or the join file. It serves {@code echo}
+ * it) and {@code connectTimeout=ms} (default 30 s: a process started among many others under load
+ * may wait seconds for the CPU, and these tests are not about how fast it joins). The token comes from {@code CPCLUSTER_TOKEN} or the join file. It serves {@code echo}
  * (bytes), {@code square} (a long), {@code nap} (sleeps that many milliseconds, returns them) and
  * {@code hold} (keeps its bytes for half a second, returns how many there were),
  * prints {@code READY <node id>} once joined, and leaves when its standard input ends.
@@ -41,6 +42,7 @@ public final class NodeProcess {
                     Thread.sleep(500);
                     return bytes.length;
                 });
+        config.connectTimeout(Duration.ofMillis(Long.parseLong(options.getOrDefault("connectTimeout", "30000"))));
         if (options.containsKey("master")) {
             String master = options.get("master");
             int colon = master.lastIndexOf(':');

@@ -164,8 +164,10 @@ class ProcessFailuresTest {
         long atLoss = answered.get();
         await().atMost(WAIT).until(() -> answered.get() > atLoss + 100);
 
+        // A long rejoin grace: a claim after it is refused (and its link closed), and under load
+        // the nodes may take seconds to come back.
         ClusterMaster second = closing.later(ClusterMaster.start(MasterConfig.builder().port(port).portRange(range)
-                .joinFile(join).heartbeatTimeout(TIMEOUT).rejoinGrace(Duration.ofMillis(500)).build()));
+                .joinFile(join).heartbeatTimeout(TIMEOUT).rejoinGrace(Duration.ofSeconds(10)).build()));
         await().atMost(WAIT).until(() -> count(seenByA, MasterReconnected.class) == 1
                 && count(seenByB, MasterReconnected.class) == 1);
         await().atMost(WAIT).until(() -> second.nodes().size() == 2 && second.links().size() == 1);
