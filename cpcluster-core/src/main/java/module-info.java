@@ -7,13 +7,15 @@
  * <p>Packages: {@code wire} (frames, control messages, payloads), {@code threads} (thread
  * factories, lanes, event delivery), {@code link} (an open direct link), {@code node} (a node:
  * its master connection, link set-up, tasks, submit), {@code master} (the master and its book),
- * {@code tcp} (the transport), {@code defaults} (token stores, the port allocator, join files).
+ * {@code tcp} (the transport), {@code tls} (key pairs, fingerprints, TLS 1.3 set-up), {@code defaults} (token stores, the port allocator, join files).
  */
 module io.cpcluster.core {
     requires io.cpcluster;
     requires jakarta.json;
     requires jakarta.json.bind;
     requires org.eclipse.yasson;
+    requires org.bouncycastle.pkix;
+    requires org.bouncycastle.provider;
 
     provides io.cpcluster.spi.ClusterProvider with io.cpcluster.core.CoreClusterProvider;
     provides io.cpcluster.spi.Transport with io.cpcluster.core.tcp.TcpTransport;

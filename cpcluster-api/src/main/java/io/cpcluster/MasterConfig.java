@@ -31,6 +31,11 @@ import java.util.Optional;
  * @param token the token nodes must prove; by default the token store's first live token
  *        (the one in {@code join.json}, when the master restarts) or a new one
  * @param transport how bytes move; default {@code tcp}
+ * @param security TLS with pinned keys (the default), or plain TCP when asked for by name
+ * @param keyFiles the master's TLS key pair; by default, with a join file, the one in
+ *        {@code <join file name>.key.pem} beside it (made at first start, owner-only, reused on
+ *        restart so that the fingerprint in {@code join.json} stays the same), and without one, a
+ *        new key pair at each start
  * @param tokenStore creates the token store; default {@code file} when there is a join file,
  *        else {@code memory}
  * @param portAllocator creates the port allocator; default {@code range}
@@ -73,6 +78,7 @@ import java.util.Optional;
  */
 public record MasterConfig(InetSocketAddress address, Optional<String> advertisedHost, PortRange portRange,
                            Optional<Path> joinFile, Optional<String> token, Transport transport,
+                           Security security, Optional<KeyFiles> keyFiles,
                            TokenStore.Provider tokenStore, PortAllocator.Provider portAllocator,
                            Duration authTimeout, Duration authFailureDelay, Duration ticketTimeout,
                            int maxControlFrameSize, Duration heartbeatTimeout, Duration rejoinGrace,
@@ -107,6 +113,8 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         Objects.requireNonNull(joinFile, "joinFile");
         Objects.requireNonNull(token, "token");
         Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(security, "security");
+        Objects.requireNonNull(keyFiles, "keyFiles");
         Objects.requireNonNull(tokenStore, "tokenStore");
         Objects.requireNonNull(portAllocator, "portAllocator");
         Settings.positive(authTimeout, "authTimeout");
@@ -148,6 +156,8 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         builder.joinFile = joinFile.orElse(null);
         builder.token = token.orElse(null);
         builder.transport = transport;
+        builder.security = security;
+        builder.keyFiles = keyFiles.orElse(null);
         builder.tokenStore = tokenStore;
         builder.portAllocator = portAllocator;
         builder.authTimeout = authTimeout;
@@ -172,7 +182,8 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
     public String toString() {
         return "MasterConfig[address=" + address + ", advertisedHost=" + advertisedHost + ", portRange=" + portRange
                 + ", joinFile=" + joinFile + ", token=" + (token.isPresent() ? "(hidden)" : "(none)")
-                + ", transport=" + transport.name() + ", tokenStore=" + tokenStore.name()
+                + ", transport=" + transport.name() + ", security=" + security + ", keyFiles=" + keyFiles
+                + ", tokenStore=" + tokenStore.name()
                 + ", portAllocator=" + portAllocator.name() + ", authTimeout=" + authTimeout
                 + ", authFailureDelay=" + authFailureDelay + ", ticketTimeout=" + ticketTimeout
                 + ", maxControlFrameSize=" + maxControlFrameSize + ", heartbeatTimeout=" + heartbeatTimeout
@@ -192,6 +203,8 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         private String token;
         private Transport transport;
         private String transportName = "tcp";
+        private Security security = Security.TLS;
+        private KeyFiles keyFiles;
         private TokenStore.Provider tokenStore;
         private String tokenStoreName;
         private PortAllocator.Provider portAllocator;
@@ -329,6 +342,29 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
          */
         public Builder transport(Transport transport) {
             this.transport = Objects.requireNonNull(transport, "transport");
+            return this;
+        }
+
+        /**
+         * Chooses how node connections and links are protected: {@link Security#TLS} by default;
+         * {@link Security#PLAIN} only on a network nobody else can reach. Nodes must choose the same.
+         *
+         * @param security TLS or plain TCP
+         * @return this builder
+         */
+        public Builder security(Security security) {
+            this.security = Objects.requireNonNull(security, "security");
+            return this;
+        }
+
+        /**
+         * Gives the master's TLS key pair, instead of the one it makes (and keeps beside the join file).
+         *
+         * @param files the PEM private key and certificate
+         * @return this builder
+         */
+        public Builder keyFiles(KeyFiles files) {
+            this.keyFiles = Objects.requireNonNull(files, "files");
             return this;
         }
 
@@ -573,7 +609,8 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
             PortAllocator.Provider chosenAllocator = portAllocator != null ? portAllocator
                     : Services.portAllocator(portAllocatorName);
             return new MasterConfig(address, Optional.ofNullable(advertisedHost), portRange,
-                    Optional.ofNullable(joinFile), Optional.ofNullable(token), chosenTransport, chosenStore,
+                    Optional.ofNullable(joinFile), Optional.ofNullable(token), chosenTransport, security,
+                    Optional.ofNullable(keyFiles), chosenStore,
                     chosenAllocator, authTimeout, authFailureDelay, ticketTimeout, maxControlFrameSize, heartbeatTimeout,
                     rejoinGrace, maxLinkRequestsPerNode, maxLinksPerNode, maxTasksPerNode, taskUpdateInterval,
                     maxUnauthenticated, maxUnauthenticatedPerAddress, writeTimeout, maxOutboxBytes);

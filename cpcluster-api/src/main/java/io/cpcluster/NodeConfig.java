@@ -30,6 +30,8 @@ import java.util.Optional;
  *   <li>the token: {@link #token()}, else the {@code CPCLUSTER_TOKEN} environment variable,
  *       else the join file;</li>
  *   <li>the master: {@link #masters()}, else the join file;</li>
+ *   <li>the master's key fingerprint (with {@link Security#TLS}): {@link #masterKey()}, else the
+ *       {@code CPCLUSTER_MASTER_KEY} environment variable, else the join file;</li>
  *   <li>the join file: {@link #joinFile()}, else the file the {@code CPCLUSTER_JOIN}
  *       environment variable names, else {@code join.json} in the working directory.</li>
  * </ol>
@@ -45,6 +47,9 @@ import java.util.Optional;
  * @param advertisedHost the address other nodes dial to reach this node (set it behind NAT or in
  *        containers); by default the address the master sees this node connect from
  * @param transport how bytes move; default {@code tcp}
+ * @param security TLS with pinned keys (the default), or plain TCP when asked for by name
+ * @param keyFiles the node's own TLS key pair; by default it makes a new one each time it starts
+ * @param masterKey the fingerprint of the master's key; by default from the join file
  * @param linkReaders the kind of thread that reads each direct link; default {@link ReaderThreads#PLATFORM}
  * @param handlerThreads where the handlers of peers' calls run; default {@link HandlerThreads#VIRTUAL}
  * @param connectTimeout how long to wait for a TCP connection to the master or a peer; default 5 s
@@ -86,7 +91,8 @@ import java.util.Optional;
  */
 public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<String> token,
                          Optional<Path> joinFile, Optional<String> bindHost, Optional<String> advertisedHost,
-                         Transport transport, ReaderThreads linkReaders, HandlerThreads handlerThreads,
+                         Transport transport, Security security, Optional<KeyFiles> keyFiles,
+                         Optional<String> masterKey, ReaderThreads linkReaders, HandlerThreads handlerThreads,
                          Duration connectTimeout, Duration linkTimeout, Duration callTimeout, int maxPayloadSize,
                          int maxCallsInFlight,
                          Duration heartbeatInterval, Duration heartbeatTimeout, Duration linkHeartbeatInterval,
@@ -122,6 +128,9 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         Objects.requireNonNull(bindHost, "bindHost");
         Objects.requireNonNull(advertisedHost, "advertisedHost");
         Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(security, "security");
+        Objects.requireNonNull(keyFiles, "keyFiles");
+        masterKey = Objects.requireNonNull(masterKey, "masterKey").map(key -> Settings.fingerprint(key, "masterKey"));
         Objects.requireNonNull(linkReaders, "linkReaders");
         Objects.requireNonNull(handlerThreads, "handlerThreads");
         Settings.positive(connectTimeout, "connectTimeout");
@@ -212,6 +221,9 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         builder.bindHost = bindHost.orElse(null);
         builder.advertisedHost = advertisedHost.orElse(null);
         builder.transport = transport;
+        builder.security = security;
+        builder.keyFiles = keyFiles.orElse(null);
+        builder.masterKey = masterKey.orElse(null);
         builder.linkReaders = linkReaders;
         builder.handlerThreads = handlerThreads;
         builder.connectTimeout = connectTimeout;
@@ -239,7 +251,8 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
     public String toString() {
         return "NodeConfig[name=" + name + ", masters=" + masters + ", token="
                 + (token.isPresent() ? "(hidden)" : "(none)") + ", joinFile=" + joinFile + ", bindHost=" + bindHost
-                + ", advertisedHost=" + advertisedHost + ", transport=" + transport.name() + ", linkReaders="
+                + ", advertisedHost=" + advertisedHost + ", transport=" + transport.name() + ", security=" + security
+                + ", keyFiles=" + keyFiles + ", masterKey=" + masterKey + ", linkReaders="
                 + linkReaders + ", handlerThreads=" + handlerThreads + ", connectTimeout=" + connectTimeout
                 + ", linkTimeout=" + linkTimeout + ", callTimeout=" + callTimeout + ", maxPayloadSize=" + maxPayloadSize
                 + ", maxCallsInFlight="
@@ -261,6 +274,9 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         private String advertisedHost;
         private Transport transport;
         private String transportName = "tcp";
+        private Security security = Security.TLS;
+        private KeyFiles keyFiles;
+        private String masterKey;
         private ReaderThreads linkReaders = ReaderThreads.PLATFORM;
         private HandlerThreads handlerThreads = HandlerThreads.VIRTUAL;
         private Duration connectTimeout = Duration.ofSeconds(5);
@@ -331,6 +347,7 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
             Objects.requireNonNull(join, "join");
             masters.clear();
             masters.add(join.address());
+            masterKey = join.fingerprint().orElse(null);
             return token(join.token());
         }
 
@@ -402,6 +419,44 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
          */
         public Builder transport(Transport transport) {
             this.transport = Objects.requireNonNull(transport, "transport");
+            return this;
+        }
+
+        /**
+         * Chooses how the master connection and the links are protected: {@link Security#TLS}
+         * by default; {@link Security#PLAIN} only on a network nobody else can reach.
+         *
+         * @param security TLS or plain TCP
+         * @return this builder
+         */
+        public Builder security(Security security) {
+            this.security = Objects.requireNonNull(security, "security");
+            return this;
+        }
+
+        /**
+         * Gives the node's TLS key pair, instead of the one it makes for itself at start.
+         *
+         * @param files the PEM private key and certificate
+         * @return this builder
+         */
+        public Builder keyFiles(KeyFiles files) {
+            this.keyFiles = Objects.requireNonNull(files, "files");
+            return this;
+        }
+
+        /**
+         * Pins the master's key, for a node given the master's address by {@link #master} rather
+         * than by a join file: the node refuses any master whose key
+         * has another fingerprint, before it sends anything. {@link #join(JoinInfo)} and a join file
+         * set it from their {@code fingerprint}; {@code CPCLUSTER_MASTER_KEY} gives it too.
+         *
+         * @param fingerprint {@code sha256:} and 64 hex digits, as {@link JoinInfo#fingerprint()}
+         * @return this builder
+         * @throws IllegalArgumentException if it is not such a fingerprint
+         */
+        public Builder masterKey(String fingerprint) {
+            this.masterKey = Settings.fingerprint(fingerprint, "masterKey");
             return this;
         }
 
@@ -625,7 +680,8 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
             String chosenName = name != null ? name : "node-" + HexFormat.of().formatHex(randomBytes(3));
             Transport chosenTransport = transport != null ? transport : Services.transport(transportName);
             return new NodeConfig(chosenName, masters, Optional.ofNullable(token), Optional.ofNullable(joinFile),
-                    Optional.ofNullable(bindHost), Optional.ofNullable(advertisedHost), chosenTransport, linkReaders,
+                    Optional.ofNullable(bindHost), Optional.ofNullable(advertisedHost), chosenTransport, security,
+                    Optional.ofNullable(keyFiles), Optional.ofNullable(masterKey), linkReaders,
                     handlerThreads, connectTimeout, linkTimeout, callTimeout, maxPayloadSize, maxCallsInFlight,
                     heartbeatInterval,
                     heartbeatTimeout, linkHeartbeatInterval, linkHeartbeatTimeout, reconnectDelay, reconnectMaxDelay,

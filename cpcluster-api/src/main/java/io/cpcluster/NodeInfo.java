@@ -3,6 +3,7 @@ package io.cpcluster;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -15,8 +16,11 @@ import java.util.TreeSet;
  *        ({@link NodeConfig#advertisedHost()}), or by default the address the master saw it connect from
  * @param tasks the names of the tasks it serves, sorted
  * @param joinedAt when the master accepted it
+ * @param fingerprint the fingerprint of the TLS key the node proved to the master, which its link
+ *        peers pin ({@code sha256:} and 64 hex digits); empty with {@link Security#PLAIN}
  */
-public record NodeInfo(NodeId id, String name, String host, Set<String> tasks, Instant joinedAt) {
+public record NodeInfo(NodeId id, String name, String host, Set<String> tasks, Instant joinedAt,
+                       Optional<String> fingerprint) {
     /** Checks the fields and makes {@code tasks} an unmodifiable sorted copy. */
     public NodeInfo {
         Objects.requireNonNull(id, "id");
@@ -24,6 +28,20 @@ public record NodeInfo(NodeId id, String name, String host, Set<String> tasks, I
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(joinedAt, "joinedAt");
         tasks = Collections.unmodifiableSortedSet(new TreeSet<>(Objects.requireNonNull(tasks, "tasks")));
+        fingerprint = Objects.requireNonNull(fingerprint, "fingerprint").map(JoinInfo::checkFingerprint);
+    }
+
+    /**
+     * A node without a key, in a cluster with {@link Security#PLAIN}.
+     *
+     * @param id the node's identity
+     * @param name the name it gave itself
+     * @param host the address other nodes reach it at
+     * @param tasks the names of the tasks it serves
+     * @param joinedAt when the master accepted it
+     */
+    public NodeInfo(NodeId id, String name, String host, Set<String> tasks, Instant joinedAt) {
+        this(id, name, host, tasks, joinedAt, Optional.empty());
     }
 
     /**

@@ -55,4 +55,20 @@ final class Settings {
     static String checkToken(String token) {
         return TokenStore.requireStrong(token);
     }
+
+    /**
+     * Checks a key fingerprint: {@code sha256:} and the 64 hex digits of the SHA-256 of a
+     * certificate's public key (its DER SubjectPublicKeyInfo).
+     *
+     * @return the fingerprint in lower case
+     */
+    static String fingerprint(String value, String name) {
+        Objects.requireNonNull(value, name);
+        String lower = value.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!lower.matches("sha256:[0-9a-f]{64}")) {
+            throw new IllegalArgumentException(name + " is 'sha256:' and 64 hex digits (the SHA-256 of a public key),"
+                    + " not '" + Ids.printable(value.length() > 80 ? value.substring(0, 80) + "..." : value) + "'");
+        }
+        return lower;
+    }
 }

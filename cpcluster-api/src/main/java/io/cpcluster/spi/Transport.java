@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * How bytes move between a node and the master, and between two nodes. Implementations are
@@ -99,6 +100,31 @@ public interface Transport {
          * @return the remote address
          */
         InetSocketAddress remoteAddress();
+
+        /**
+         * Layers TLS over this connection, for {@link io.cpcluster.Security#TLS} (the default):
+         * returns a connection whose streams are the TLS socket's, whose
+         * {@link #handshake(Duration)} runs the TLS handshake, and whose {@link #peerIdentity()}
+         * is the fingerprint of the key the other end proved. CPCluster calls it at most once per
+         * connection, on the connection's own thread, before any frame goes through TLS; the
+         * master sends its {@code HELLO} in plain first (see docs/PROTOCOL.md). The factory comes
+         * configured (TLS 1.3 only, mutual authentication, CPCluster's key); pins are checked by
+         * CPCluster after the handshake. A transport over TCP sockets layers the factory's socket
+         * on its own ({@link SSLSocketFactory#createSocket(java.net.Socket, String, int, boolean)}
+         * on the client side, {@link SSLSocketFactory#createSocket(java.net.Socket, InputStream, boolean)}
+         * on the server side). By default a transport cannot carry TLS.
+         *
+         * @param tls makes the TLS socket
+         * @param client true on the side that connected, which starts the TLS handshake
+         * @param consumed bytes already read from this connection that begin the TLS handshake
+         *        (on the server side; empty otherwise)
+         * @return the secured connection; closing it closes this one
+         * @throws IOException if the connection cannot be secured; CPCluster then closes it
+         */
+        default Connection secure(SSLSocketFactory tls, boolean client, byte[] consumed) throws IOException {
+            throw new IOException("this transport (" + getClass().getName() + ") cannot carry TLS: give CPCluster a"
+                    + " transport that implements Transport.Connection.secure, or choose Security.PLAIN");
+        }
 
         /**
          * Completes the transport's own handshake (a TLS handshake, say) before any frame is read

@@ -6,6 +6,7 @@ import io.cpcluster.MasterConfig;
 import io.cpcluster.NodeConfig;
 import io.cpcluster.PortRange;
 import io.cpcluster.ReaderThreads;
+import io.cpcluster.Security;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
@@ -42,6 +43,8 @@ final class ClusterSettings {
             "cpcluster.token", "the token to prove",
             "cpcluster.join", "the join.json to read the token and master address from",
             "cpcluster.transport", "how bytes move, for the node and the master",
+            "cpcluster.security", "tls (the default) or plain, for the node and the master",
+            "cpcluster.master-key", "the fingerprint of the master's TLS key, sha256:...",
             "cpcluster.node.name", "the node's name",
             "cpcluster.node.bind-host", "where the node listens for links",
             "cpcluster.node.advertised-host", "where other nodes dial this node",
@@ -176,6 +179,7 @@ final class ClusterSettings {
     MasterConfig.Builder master() {
         MasterConfig.Builder master = MasterConfig.builder();
         set("cpcluster.transport", Function.identity(), "a transport name such as tcp", master::transport);
+        set("cpcluster.security", ClusterSettings::security, "tls or plain", master::security);
         set("cpcluster.master.host", Function.identity(), "a host name or address", master::host);
         set("cpcluster.master.port", ClusterSettings::port, "a port from 0 to 65535", master::port);
         set("cpcluster.master.port-range", PortRange::parse, "a range such as 55001-55999", master::portRange);
@@ -208,6 +212,8 @@ final class ClusterSettings {
     NodeConfig.Builder node(Optional<JoinInfo> localMaster) {
         NodeConfig.Builder node = NodeConfig.builder();
         set("cpcluster.transport", Function.identity(), "a transport name such as tcp", node::transport);
+        set("cpcluster.security", ClusterSettings::security, "tls or plain", node::security);
+        set("cpcluster.master-key", JoinInfo::checkFingerprint, "sha256: and 64 hex digits", node::masterKey);
         set("cpcluster.node.name", Function.identity(), "a name of 1 to 128 characters", node::name);
         set("cpcluster.token", Function.identity(), "a strong token (see TokenStore.requireStrong)", node::token);
         set("cpcluster.join", Path::of, "a file path", node::joinFile);
@@ -332,6 +338,10 @@ final class ClusterSettings {
             case "false" -> false;
             default -> throw new IllegalArgumentException(text);
         };
+    }
+
+    static Security security(String text) {
+        return Security.valueOf(text.strip().toUpperCase(Locale.ROOT));
     }
 
     static ReaderThreads readers(String text) {

@@ -29,7 +29,8 @@ class DeploymentProblemsTest {
 
     private Map<String, String> joining() {
         return Map.of("cpcluster.masters", "127.0.0.1:" + master.address().getPort(),
-                "cpcluster.token", master.joinInfo().token());
+                "cpcluster.token", master.joinInfo().token(),
+                "cpcluster.master-key", master.joinInfo().fingerprint().orElseThrow());
     }
 
     /** Starts a container that must fail, and returns everything it said. */
@@ -107,7 +108,8 @@ class DeploymentProblemsTest {
     @Test
     void aNodeTheMasterRefusesStopsTheContainerWithoutShowingTheToken() {
         String said = refusal(Map.of("cpcluster.masters", "127.0.0.1:" + master.address().getPort(),
-                "cpcluster.token", TestTokens.STRONG), Greetings.class);
+                "cpcluster.token", TestTokens.STRONG, "cpcluster.master-key",
+                master.joinInfo().fingerprint().orElseThrow()), Greetings.class);
         assertSays(said, "the cluster node could not start", "refused this node");
         assertTrue(!said.contains(TestTokens.STRONG), said);
     }

@@ -24,6 +24,7 @@ class DiscoveryTest {
     private final Map<String, String> properties = Map.of(
             "cpcluster.masters", "127.0.0.1:" + master.address().getPort(),
             "cpcluster.token", master.joinInfo().token(),
+            "cpcluster.master-key", master.joinInfo().fingerprint().orElseThrow(),
             "cpcluster.node.name", "discovered");
 
     @AfterEach

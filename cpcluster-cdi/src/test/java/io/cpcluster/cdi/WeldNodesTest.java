@@ -67,7 +67,8 @@ class WeldNodesTest {
                 .addExtension(new ClusterExtension(Map.of(
                         "cpcluster.node.name", name,
                         "cpcluster.masters", "127.0.0.1:" + master.address().getPort(),
-                        "cpcluster.token", master.joinInfo().token()), Map.of()))
+                        "cpcluster.token", master.joinInfo().token(),
+                        "cpcluster.master-key", master.joinInfo().fingerprint().orElseThrow()), Map.of()))
                 .addBeanClasses(beans)
                 .initialize();
         containers.add(container);

@@ -33,8 +33,9 @@ class AuthenticationTest {
         String token = cluster.master.joinInfo().token();
         String wrong = Secrets.newSecret();
         try (TestProxy proxy = new TestProxy(cluster.master.address())) {
+            String key = cluster.master.joinInfo().fingerprint().orElseThrow();
             NodeConfig intruder = NodeConfig.builder().name("intruder").master("127.0.0.1", proxy.port()).token(wrong)
-                    .build();
+                    .masterKey(key).build();
             AuthenticationException refused = assertThrows(AuthenticationException.class,
                     () -> ClusterNode.start(intruder));
             assertTrue(refused.getMessage().contains("refused this node's token proof"), refused.getMessage());
@@ -46,7 +47,7 @@ class AuthenticationTest {
             // The right token works through the same proxy, once the pause after the wrong proof
             // from this address is over, and does not cross the proxy either.
             try (ClusterNode member = startAfterThePause(NodeConfig.builder().name("member")
-                    .master("127.0.0.1", proxy.port()).token(token).build())) {
+                    .master("127.0.0.1", proxy.port()).token(token).masterKey(key).build())) {
                 assertEquals("member", cluster.master.nodes().getFirst().name());
                 assertFalse(member.toString().contains(token));
             }

@@ -104,7 +104,7 @@ class ChurnTest {
                         int which = random.nextInt(processes.length);
                         if (processes[which] == null) {
                             processes[which] = JvmProcess.main(NodeProcess.class,
-                                    Map.of("CPCLUSTER_TOKEN", master.joinInfo().token()),
+                                    NodeProcess.environment(master.joinInfo()),
                                     "master=127.0.0.1:" + master.address().getPort(), "name=p" + which,
                                     "heartbeat=" + BEAT.toMillis());
                             processes[which].awaitLine("READY ", Duration.ofSeconds(30));

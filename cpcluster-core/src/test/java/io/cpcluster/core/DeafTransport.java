@@ -17,7 +17,7 @@ import java.util.function.Predicate;
  * TCP, where the connections this node dials to chosen addresses can go deaf: once
  * {@link #deafen()} is called, their readers read nothing more until {@link #hear()}, as a peer
  * that stops reading would. Every such connection is kept, so the test can also write raw bytes
- * into it.
+ * into it (through TLS, once the connection is secured).
  */
 final class DeafTransport implements Transport {
     private final TcpTransport tcp = new TcpTransport();
@@ -92,6 +92,14 @@ final class DeafTransport implements Transport {
         @Override
         public InputStream input() {
             return input;
+        }
+
+        /** Over TLS the secured streams go deaf, and the test writes into them (as TLS records). */
+        @Override
+        Connection rewrap(Connection secured) throws IOException {
+            Deaf deaf = new Deaf(secured);
+            dialed.replaceAll(each -> each == this ? deaf : each);
+            return deaf;
         }
     }
 }

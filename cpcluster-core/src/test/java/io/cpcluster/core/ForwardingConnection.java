@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * A connection that passes everything to another one; tests override what they change (a
@@ -53,5 +54,19 @@ class ForwardingConnection implements Transport.Connection {
     @Override
     public void close() throws IOException {
         inner.close();
+    }
+
+    /** Secures the inner connection, and wraps the secured one as {@link #rewrap} says. */
+    @Override
+    public Transport.Connection secure(SSLSocketFactory tls, boolean client, byte[] consumed) throws IOException {
+        return rewrap(inner.secure(tls, client, consumed));
+    }
+
+    /**
+     * What {@link #secure} returns for the secured inner connection: that connection itself by
+     * default; a test that changes the streams wraps it again, so that the change holds over TLS.
+     */
+    Transport.Connection rewrap(Transport.Connection secured) throws IOException {
+        return secured;
     }
 }

@@ -48,10 +48,13 @@ class JoinFileTest {
         try (ClusterMaster master = ClusterMaster.start(MasterConfig.builder().port(0).portRange(TestPorts.range(2))
                 .build())) {
             JoinInfo join = master.joinInfo();
+            String key = join.fingerprint().orElseThrow();
             Path asString = TestTokens.writePrivate(dir.resolve("string.json"), "{\"token\": \"" + join.token()
-                    + "\", \"ip\": \"127.0.0.1\", \"port\": \"" + join.port() + "\"}");
+                    + "\", \"ip\": \"127.0.0.1\", \"port\": \"" + join.port() + "\", \"fingerprint\": \"" + key
+                    + "\"}");
             Path asNumber = TestTokens.writePrivate(dir.resolve("number.json"), "{\"port\": " + join.port()
-                    + ", \"ip\": \"127.0.0.1\", \"token\": \"" + join.token() + "\"}");
+                    + ", \"ip\": \"127.0.0.1\", \"fingerprint\": \"" + key.toUpperCase(java.util.Locale.ROOT)
+                    .replace("SHA256:", "sha256:") + "\", \"token\": \"" + join.token() + "\"}");
             for (Path file : List.of(asString, asNumber)) {
                 try (ClusterNode node = ClusterNode.start(NodeConfig.builder().name("n").joinFile(file).build())) {
                     assertEquals(1, master.nodes().size());
@@ -106,13 +109,15 @@ class JoinFileTest {
         String inEnvironment = Secrets.newSecret();
         String inConfig = Secrets.newSecret();
         Path file = dir.resolve("elsewhere.json");
-        JoinFiles.write(file, new JoinInfo(inFile, "10.1.2.3", 56000));
+        String key = "sha256:" + "ab".repeat(32);
+        JoinFiles.write(file, new JoinInfo(inFile, "10.1.2.3", 56000, java.util.Optional.of(key)));
         NodeConfig bare = NodeConfig.builder().name("n").build();
 
         JoinSettings fromFile = JoinSettings.resolve(bare, Map.of("CPCLUSTER_JOIN", file.toString()));
         assertEquals(inFile, fromFile.token());
         assertEquals("10.1.2.3", fromFile.masters().getFirst().getHostString());
         assertEquals(56000, fromFile.masters().getFirst().getPort());
+        assertEquals(java.util.Optional.of(key), fromFile.masterKey(), "the master's key is pinned from the file");
 
         JoinSettings tokenFromEnvironment = JoinSettings.resolve(bare,
                 Map.of("CPCLUSTER_JOIN", file.toString(), "CPCLUSTER_TOKEN", inEnvironment));
@@ -124,6 +129,14 @@ class JoinFileTest {
                 .master("127.0.0.1", 1234).joinFile(file).build(), Map.of("CPCLUSTER_TOKEN", inEnvironment));
         assertEquals(inConfig, configured.token());
         assertEquals(1234, configured.masters().getFirst().getPort());
+
+        String otherKey = "sha256:" + "cd".repeat(32);
+        JoinSettings keyFromEnvironment = JoinSettings.resolve(bare,
+                Map.of("CPCLUSTER_JOIN", file.toString(), "CPCLUSTER_MASTER_KEY", otherKey.toUpperCase()));
+        assertEquals(java.util.Optional.of(otherKey), keyFromEnvironment.masterKey(), "the environment goes first");
+        JoinSettings plain = JoinSettings.resolve(NodeConfig.builder().name("n").security(io.cpcluster.Security.PLAIN)
+                .build(), Map.of("CPCLUSTER_JOIN", file.toString()));
+        assertEquals(java.util.Optional.empty(), plain.masterKey(), "a plain node pins nothing");
     }
 
     @Test

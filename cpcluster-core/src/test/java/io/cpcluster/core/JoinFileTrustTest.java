@@ -279,7 +279,8 @@ class JoinFileTrustTest {
 
     /** Writes a join file as a master does (mode 600), holding {@link TestTokens#STRONG}. */
     private static Path joinFile(Path file) {
-        JoinFiles.write(file, new JoinInfo(TestTokens.STRONG, "127.0.0.1", 55000));
+        JoinFiles.write(file, new JoinInfo(TestTokens.STRONG, "127.0.0.1", 55000,
+                java.util.Optional.of("sha256:" + "0f".repeat(32))));
         return file;
     }
 

@@ -10,6 +10,8 @@ import io.cpcluster.ClusterNode;
 import io.cpcluster.DirectLink;
 import io.cpcluster.LinkClosed;
 import io.cpcluster.PortRange;
+import io.cpcluster.Security;
+import io.cpcluster.core.tls.Keys;
 import io.cpcluster.core.wire.Control;
 import io.cpcluster.core.wire.Secrets;
 import java.net.InetSocketAddress;
@@ -40,8 +42,12 @@ class LinkHandshakeTest {
         return range.contains(address.getPort());
     }
 
+    /**
+     * Over TLS, an impostor is refused for its key, before it sees the link's nonce; a client that
+     * speaks no TLS at all is cut off in the TLS handshake. The real initiator still gets in.
+     */
     @Test
-    void aWrongProofIsRefusedAndTheAcceptorWaitsForTheRealInitiator() throws Exception {
+    void aWrongKeyIsRefusedAndTheAcceptorWaitsForTheRealInitiator() throws Exception {
         TappedTransport slow = new TappedTransport(address -> inRange(range, address));
         ClusterNode a = cluster.node("a", b -> b.transport(slow));
         ClusterNode b = cluster.node("b", builder -> builder.handle("echo", String.class, s -> s));
@@ -49,25 +55,59 @@ class LinkHandshakeTest {
         CompletableFuture<DirectLink> pending = a.connectAsync(b.self().id());
         slow.waitingAtGate.await();
         int port = cluster.master.stats().portsInUse().get("127.0.0.1").first();
+        InetSocketAddress acceptor = new InetSocketAddress("127.0.0.1", port);
 
         for (int attempt = 0; attempt < 3; attempt++) {
-            try (RawClient impostor = new RawClient(new InetSocketAddress("127.0.0.1", port))) {
-                Control.LinkHello hello = impostor.read(Control.LinkHello.class);
-                impostor.send(new Control.LinkAuth(1, hello.linkId(), a.self().id().value(),
-                        Secrets.base64(Secrets.proof(Secrets.newSecret(), Secrets.fromBase64(hello.nonce()))),
-                        1 << 20, 0));
+            try (RawClient impostor = RawClient.link(acceptor, Keys.generate("impostor"))) {
                 Control.LinkDenied denied = impostor.read(Control.LinkDenied.class);
-                assertTrue(denied.reason().contains("wrong ticket proof"), denied.reason());
-                assertEquals(Control.LinkDenied.WRONG_PROOF, denied.code(), "the denial says which check failed");
+                assertEquals(Control.LinkDenied.WRONG_KEY, denied.code(), "the denial says which check failed");
+                assertTrue(denied.reason().contains("not the one the master vouched for"), denied.reason());
                 assertEquals(null, impostor.read());
             }
         }
-        try (RawClient garbage = new RawClient(new InetSocketAddress("127.0.0.1", port))) {
-            garbage.read(Control.LinkHello.class);
-            garbage.sendRaw(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff});
-            garbage.awaitClosed();
+        try (RawClient plainNode = RawClient.link(acceptor, null)) {
+            plainNode.send(new Control.LinkAuth(Control.VERSION, "3f2a9c0d11e4b7a5", a.self().id().value(),
+                    Secrets.base64(new byte[32]), 1 << 20, 0));
+            plainNode.awaitClosed();
         }
+        theRealInitiatorStillGetsIn(cluster, slow, pending, port);
+    }
 
+    /** In plain TCP, where the ticket's proof is all there is, a wrong proof is refused. */
+    @Test
+    void inPlainTcpAWrongProofIsRefusedAndTheAcceptorWaitsForTheRealInitiator() throws Exception {
+        PortRange plainRange = TestPorts.range(2);
+        try (TestCluster plain = new TestCluster(plainRange, master -> master.security(Security.PLAIN))) {
+            TappedTransport slow = new TappedTransport(address -> inRange(plainRange, address));
+            ClusterNode a = plain.node("a", b -> b.transport(slow));
+            ClusterNode b = plain.node("b", builder -> builder.handle("echo", String.class, s -> s));
+
+            CompletableFuture<DirectLink> pending = a.connectAsync(b.self().id());
+            slow.waitingAtGate.await();
+            int port = plain.master.stats().portsInUse().get("127.0.0.1").first();
+            for (int attempt = 0; attempt < 3; attempt++) {
+                try (RawClient impostor = new RawClient(new InetSocketAddress("127.0.0.1", port))) {
+                    Control.LinkHello hello = impostor.read(Control.LinkHello.class);
+                    impostor.send(new Control.LinkAuth(Control.VERSION, hello.linkId(), a.self().id().value(),
+                            Secrets.base64(Secrets.proof(Secrets.newSecret(), Secrets.fromBase64(hello.nonce()))),
+                            1 << 20, 0));
+                    Control.LinkDenied denied = impostor.read(Control.LinkDenied.class);
+                    assertTrue(denied.reason().contains("wrong ticket proof"), denied.reason());
+                    assertEquals(Control.LinkDenied.WRONG_PROOF, denied.code(), "the denial says which check failed");
+                    assertEquals(null, impostor.read());
+                }
+            }
+            try (RawClient garbage = new RawClient(new InetSocketAddress("127.0.0.1", port))) {
+                garbage.read(Control.LinkHello.class);
+                garbage.sendRaw(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+                garbage.awaitClosed();
+            }
+            theRealInitiatorStillGetsIn(plain, slow, pending, port);
+        }
+    }
+
+    private static void theRealInitiatorStillGetsIn(TestCluster cluster, TappedTransport slow,
+                                                    CompletableFuture<DirectLink> pending, int port) throws Exception {
         slow.open();
         DirectLink link = pending.get();
         assertEquals(port, link.port());

@@ -11,6 +11,7 @@ import io.cpcluster.ClusterListener;
 import io.cpcluster.ClusterMaster;
 import io.cpcluster.ClusterNode;
 import io.cpcluster.DirectLink;
+import io.cpcluster.KeyFiles;
 import io.cpcluster.LinkClosedException;
 import io.cpcluster.LinkOverloadedException;
 import io.cpcluster.MasterConfig;
@@ -22,11 +23,14 @@ import io.cpcluster.NodeLeft;
 import io.cpcluster.NodeStats;
 import io.cpcluster.RemoteTaskException;
 import io.cpcluster.SubmitOptions;
+import io.cpcluster.core.tls.Keys;
+import io.cpcluster.core.tls.Tls;
 import io.cpcluster.core.wire.Control;
 import io.cpcluster.core.wire.ControlCodec;
 import io.cpcluster.core.wire.FrameInput;
 import io.cpcluster.core.wire.FrameOutput;
 import io.cpcluster.core.wire.Secrets;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -39,6 +43,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.SSLSocket;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -84,8 +89,8 @@ class LivenessTest {
         }));
         try (RawClient silent = new RawClient(master.address())) {
             Control.Hello hello = silent.read(Control.Hello.class);
-            silent.send(new Control.Auth(1, "silent", "silent", Secrets.base64(Secrets.proof(master.joinInfo().token(),
-                    Secrets.fromBase64(hello.nonce()))), List.of(), null, List.of()));
+            silent.send(new Control.Auth(Control.VERSION, "silent", "silent", silent.proof(master.joinInfo().token(),
+                    hello), List.of(), null, List.of()));
             silent.read(Control.AuthOk.class);
             await().atMost(WAIT).until(() -> a.nodes().size() == 2);
             // It says nothing more: the master drops it after its heartbeat timeout.
@@ -101,10 +106,11 @@ class LivenessTest {
     void aNodeTakesASilentMasterForLostAndReconnects() throws Exception {
         try (ServerSocket mute = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             String token = Secrets.newSecret();
-            Thread.ofVirtual().start(() -> answerThenSayNothing(mute, token));
+            Tls tls = new Tls(Keys.generate("mute master"));
+            Thread.ofVirtual().start(() -> answerThenSayNothing(mute, tls));
             List<MasterLost> lost = new CopyOnWriteArrayList<>();
             ClusterNode node = closing.later(ClusterNode.start(NodeConfig.builder().name("n")
-                    .master("127.0.0.1", mute.getLocalPort()).token(token)
+                    .master("127.0.0.1", mute.getLocalPort()).token(token).masterKey(tls.fingerprint())
                     .heartbeat(Duration.ofMillis(100), Duration.ofMillis(500))
                     .reconnectDelay(Duration.ofMillis(20), Duration.ofMillis(100)).build()));
             List<MasterReconnected> back = new CopyOnWriteArrayList<>();
@@ -123,20 +129,25 @@ class LivenessTest {
         }
     }
 
-    /** A "master" that lets nodes join, then never says another word. */
-    private static void answerThenSayNothing(ServerSocket server, String token) {
+    /** A "master" (with TLS, and a key of its own) that lets nodes join, then never says another word. */
+    private static void answerThenSayNothing(ServerSocket server, Tls tls) {
         List<Socket> held = new ArrayList<>();
         try {
             while (true) {
                 Socket socket = server.accept();
                 held.add(socket);
-                FrameOutput out = new FrameOutput(socket.getOutputStream());
-                FrameInput in = new FrameInput(socket.getInputStream());
                 byte[] nonce = Secrets.newNonce();
-                out.write(ControlCodec.encode(new Control.Hello(1, Secrets.base64(nonce))));
+                new FrameOutput(socket.getOutputStream()).write(ControlCodec.encode(new Control.Hello(Control.VERSION,
+                        Secrets.base64(nonce), Control.TLS)));
+                SSLSocket secured = (SSLSocket) tls.socketFactory().createSocket(socket,
+                        new ByteArrayInputStream(new byte[0]), true);
+                secured.startHandshake();
+                FrameOutput out = new FrameOutput(secured.getOutputStream());
+                FrameInput in = new FrameInput(secured.getInputStream());
                 Control.Auth auth = ControlCodec.decode(in.readFrame(65536), Control.Auth.class, "test");
-                Control.WireNode node = new Control.WireNode(auth.nodeId(), auth.name(), "127.0.0.1", List.of(), 0);
-                out.write(ControlCodec.encode(new Control.AuthOk(1, node, 60_000)));
+                Control.WireNode node = new Control.WireNode(auth.nodeId(), auth.name(), "127.0.0.1", List.of(), 0,
+                        Tls.peerFingerprint(secured.getSession()));
+                out.write(ControlCodec.encode(new Control.AuthOk(Control.VERSION, node, 60_000)));
                 out.write(ControlCodec.encode(new Control.NodeList(List.of(), false)));
             }
         } catch (IOException e) {
@@ -191,12 +202,20 @@ class LivenessTest {
     }
 
     @Test
-    void aNodeThatLosesItsMasterRejoinsTheNextOneInItsList() {
+    void aNodeThatLosesItsMasterRejoinsTheNextOneInItsList() throws Exception {
         String token = Secrets.newSecret();
-        MasterConfig config = MasterConfig.builder().port(0).portRange(TestPorts.range(4)).token(token).build();
+        // Masters a node may move between share their key, as they share the token.
+        Keys.Pair shared = Keys.generate("shared master key");
+        String pem = Keys.pem(shared);
+        KeyFiles keyFiles = new KeyFiles(TestTokens.writePrivate(dir.resolve("master.key.pem"), pem),
+                TestTokens.writePrivate(dir.resolve("master.crt.pem"), pem));
+        MasterConfig config = MasterConfig.builder().port(0).portRange(TestPorts.range(4)).token(token)
+                .keyFiles(keyFiles).build();
         ClusterMaster first = ClusterMaster.start(config);
         ClusterMaster second = closing.later(ClusterMaster.start(config));
+        assertEquals(first.joinInfo().fingerprint(), second.joinInfo().fingerprint());
         ClusterNode node = closing.later(ClusterNode.start(NodeConfig.builder().name("n").token(token)
+                .masterKey(shared.fingerprint())
                 .master("127.0.0.1", first.address().getPort()).master("127.0.0.1", second.address().getPort())
                 .heartbeat(Duration.ofMillis(100), Duration.ofMillis(1000))
                 .reconnectDelay(Duration.ofMillis(20), Duration.ofMillis(200)).build()));

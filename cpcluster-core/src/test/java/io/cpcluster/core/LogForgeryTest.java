@@ -47,8 +47,7 @@ class LogForgeryTest {
         String token = cluster.master.joinInfo().token();
         try (RawClient raw = new RawClient(cluster.master.address())) {
             Control.Hello hello = raw.read(Control.Hello.class);
-            byte[] proof = Secrets.proof(token, Secrets.fromBase64(hello.nonce()));
-            raw.send(new Control.Auth(Control.VERSION, "forger", "forger", Secrets.base64(proof), List.of(), null,
+            raw.send(new Control.Auth(Control.VERSION, "forger", "forger", raw.proof(token, hello), List.of(), null,
                     List.of()));
             raw.read(Control.AuthOk.class);
             raw.send(new Control.Bye(FORGED));

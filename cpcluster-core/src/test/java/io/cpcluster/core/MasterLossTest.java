@@ -46,7 +46,7 @@ class MasterLossTest {
         cluster.master.close();
         MasterUnavailableException failure = assertThrows(MasterUnavailableException.class,
                 () -> ClusterNode.start(io.cpcluster.NodeConfig.builder().name("late").master("127.0.0.1", port)
-                        .token(token).build()));
+                        .token(token).masterKey(cluster.master.joinInfo().fingerprint().orElseThrow()).build()));
         assertTrue(failure.getMessage().contains("could not reach the master (127.0.0.1:" + port), failure.getMessage());
         assertTrue(failure.getMessage().contains("is it running"), failure.getMessage());
     }

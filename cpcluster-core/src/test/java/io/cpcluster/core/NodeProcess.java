@@ -1,6 +1,7 @@
 package io.cpcluster.core;
 
 import io.cpcluster.ClusterNode;
+import io.cpcluster.JoinInfo;
 import io.cpcluster.NodeConfig;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -20,6 +21,17 @@ import java.util.Map;
  */
 public final class NodeProcess {
     private NodeProcess() {
+    }
+
+    /**
+     * The environment that gives a node process the master's token and (with TLS) the fingerprint
+     * of its key, for a process started with {@code master=host:port} rather than a join file.
+     */
+    static Map<String, String> environment(JoinInfo join) {
+        Map<String, String> environment = new HashMap<>();
+        environment.put("CPCLUSTER_TOKEN", join.token());
+        join.fingerprint().ifPresent(key -> environment.put("CPCLUSTER_MASTER_KEY", key));
+        return environment;
     }
 
     public static void main(String[] args) throws IOException {

@@ -92,7 +92,7 @@ class PortBookTest {
         ClusterNode a = cluster.node("a");
         InetSocketAddress master = cluster.master.address();
         try (JvmProcess process = JvmProcess.main(NodeProcess.class,
-                Map.of("CPCLUSTER_TOKEN", cluster.master.joinInfo().token()),
+                NodeProcess.environment(cluster.master.joinInfo()),
                 "master=" + master.getHostString() + ":" + master.getPort(), "name=doomed")) {
             NodeId doomed = NodeId.of(process.awaitLine("READY ", WAIT));
             DirectLink link = a.connect(doomed);

@@ -74,7 +74,7 @@ class ProcessFailuresTest {
 
     private JvmProcess process(ClusterMaster master, String name) throws Exception {
         JvmProcess process = closing.later(JvmProcess.main(NodeProcess.class,
-                Map.of("CPCLUSTER_TOKEN", master.joinInfo().token()),
+                NodeProcess.environment(master.joinInfo()),
                 "master=127.0.0.1:" + master.address().getPort(), "name=" + name, "heartbeat=" + BEAT.toMillis()));
         return process;
     }
@@ -232,7 +232,7 @@ class ProcessFailuresTest {
         ClusterNode a = closing.later(ClusterNode.start(NodeConfig.builder().name("a").join(master.joinInfo())
                 .maxCallsInFlight(512).build()));
         JvmProcess sleeper = closing.later(JvmProcess.main(NodeProcess.class,
-                Map.of("CPCLUSTER_TOKEN", master.joinInfo().token()),
+                NodeProcess.environment(master.joinInfo()),
                 "master=127.0.0.1:" + master.address().getPort(), "name=sleeper"));
         DirectLink link = a.connect(NodeId.of(sleeper.awaitLine("READY ", WAIT)));
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();

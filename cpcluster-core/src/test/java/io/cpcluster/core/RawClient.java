@@ -1,5 +1,7 @@
 package io.cpcluster.core;
 
+import io.cpcluster.core.tls.Keys;
+import io.cpcluster.core.tls.Tls;
 import io.cpcluster.core.wire.Bytes;
 import io.cpcluster.core.wire.Control;
 import io.cpcluster.core.wire.ControlCodec;
@@ -12,15 +14,21 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import javax.net.ssl.SSLSocket;
 
 /**
  * A hand-driven client that speaks the wire protocol byte by byte, to send the master (or a
- * link) what a real node never would.
+ * link) what a real node never would. It speaks TLS as a node does: to a master, once it reads a
+ * HELLO that says {@code tls} (with a key of its own); to a link port, from the start when made
+ * by {@link #link} with keys. {@link #proof} makes the token proof for the connection it is on.
  */
 final class RawClient implements AutoCloseable {
-    private final Socket socket;
-    private final FrameInput input;
-    private final OutputStream output;
+    private final Socket plain;
+    private final Keys.Pair keys;
+    private FrameInput input;
+    private OutputStream output;
+    /** The key the other side proved, once TLS is up. */
+    private String peerKey;
 
     RawClient(InetSocketAddress address) throws IOException {
         this(address, null);
@@ -28,11 +36,49 @@ final class RawClient implements AutoCloseable {
 
     /** Connects from a chosen local address (another loopback address, such as 127.0.0.2), or any when null. */
     RawClient(InetSocketAddress address, java.net.InetAddress from) throws IOException {
-        socket = from == null ? new Socket(address.getAddress(), address.getPort())
+        this(address, from, Keys.generate("raw client"));
+    }
+
+    private RawClient(InetSocketAddress address, java.net.InetAddress from, Keys.Pair keys) throws IOException {
+        this.keys = keys;
+        plain = from == null ? new Socket(address.getAddress(), address.getPort())
                 : new Socket(address.getAddress(), address.getPort(), from, 0);
-        socket.setSoTimeout(15_000);
-        input = new FrameInput(socket.getInputStream());
-        output = socket.getOutputStream();
+        plain.setSoTimeout(15_000);
+        input = new FrameInput(plain.getInputStream());
+        output = plain.getOutputStream();
+    }
+
+    /**
+     * Connects to a link port: with TLS at once, proving {@code keys}, or in plain TCP when
+     * {@code keys} is null.
+     */
+    static RawClient link(InetSocketAddress address, Keys.Pair keys) throws IOException {
+        RawClient client = new RawClient(address, null, keys != null ? keys : Keys.generate("raw client"));
+        if (keys != null) {
+            client.secure();
+        }
+        return client;
+    }
+
+    /** The key pair this client proves over TLS. */
+    Keys.Pair keys() {
+        return keys;
+    }
+
+    /** Layers TLS over the connection, as a node does after the master's HELLO. */
+    void secure() throws IOException {
+        SSLSocket secured = (SSLSocket) new Tls(keys).socketFactory().createSocket(plain,
+                plain.getInetAddress().getHostAddress(), plain.getPort(), true);
+        secured.startHandshake();
+        peerKey = Tls.peerFingerprint(secured.getSession());
+        input = new FrameInput(secured.getInputStream());
+        output = secured.getOutputStream();
+    }
+
+    /** The token proof for a HELLO's nonce on this connection (bound to both keys over TLS). */
+    String proof(String token, Control.Hello hello) {
+        return Secrets.base64(Secrets.proof(token, Secrets.bound(Secrets.fromBase64(hello.nonce()), peerKey,
+                peerKey == null ? null : keys.fingerprint())));
     }
 
     /** Reads one control frame, or null at the end of the stream. */
@@ -43,15 +89,18 @@ final class RawClient implements AutoCloseable {
     /** Reads one control frame of at most {@code maxFrame} bytes (a longer one fails), or null at the end of the stream. */
     Control read(int maxFrame) throws IOException {
         byte[] frame = input.readFrame(maxFrame);
-        return frame == null ? null : ControlCodec.decode(frame);
+        Control message = frame == null ? null : ControlCodec.decode(frame);
+        if (message instanceof Control.Hello hello && hello.security().equals(Control.TLS) && peerKey == null) {
+            secure();
+        }
+        return message;
     }
 
     /** Reads the master's HELLO and answers with an AUTH that proves the token. */
     void authenticate(String token, String nodeId, List<String> tasks, String advertisedHost,
                       List<Control.LinkClaim> links) throws IOException {
         Control.Hello hello = read(Control.Hello.class);
-        byte[] proof = Secrets.proof(token, Secrets.fromBase64(hello.nonce()));
-        send(new Control.Auth(Control.VERSION, nodeId, nodeId, Secrets.base64(proof), tasks, advertisedHost, links));
+        send(new Control.Auth(Control.VERSION, nodeId, nodeId, proof(token, hello), tasks, advertisedHost, links));
     }
 
     /** Authenticates, then reads AUTH_OK and every page of the node list. */
@@ -112,14 +161,14 @@ final class RawClient implements AutoCloseable {
             }
         } catch (SocketTimeoutException e) {
             throw new AssertionError("the connection is still open after 15 s");
-        } catch (IOException e) {
-            // reset: the other side is gone
+        } catch (IOException | io.cpcluster.ProtocolException e) {
+            // reset, or a TLS alert that is no frame: the other side is gone
             return last;
         }
     }
 
     @Override
     public void close() throws IOException {
-        socket.close();
+        plain.close();
     }
 }

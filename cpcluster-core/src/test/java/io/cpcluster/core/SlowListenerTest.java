@@ -87,8 +87,8 @@ class SlowListenerTest {
     private static void joinAndLeave(ClusterMaster master, String id) {
         try (RawClient client = new RawClient(master.address())) {
             Control.Hello hello = client.read(Control.Hello.class);
-            client.send(new Control.Auth(1, id, id, Secrets.base64(Secrets.proof(master.joinInfo().token(),
-                    Secrets.fromBase64(hello.nonce()))), List.of(), null, List.of()));
+            client.send(new Control.Auth(Control.VERSION, id, id, client.proof(master.joinInfo().token(), hello),
+                    List.of(), null, List.of()));
             client.read(Control.AuthOk.class);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

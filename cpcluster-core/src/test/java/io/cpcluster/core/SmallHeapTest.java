@@ -188,7 +188,7 @@ class SmallHeapTest {
         ClusterNode caller = closing.later(ClusterNode.start(NodeConfig.builder().name("caller")
                 .join(master.joinInfo()).build()));
         JvmProcess server = closing.later(JvmProcess.main(NodeProcess.class,
-                Map.of("CPCLUSTER_TOKEN", master.joinInfo().token()), List.of("-Xmx192m"),
+                NodeProcess.environment(master.joinInfo()), List.of("-Xmx192m"),
                 "master=127.0.0.1:" + master.address().getPort(), "name=small"));
         DirectLink link = caller.connect(NodeId.of(server.awaitLine("READY ", WAIT)));
 

@@ -14,7 +14,8 @@ import java.util.function.Predicate;
 
 /**
  * TCP, with two hooks for tests: connections to chosen addresses wait at a gate until the test
- * opens it, and every connection dialed is kept so the test can write raw bytes into it.
+ * opens it, and every connection dialed is kept so the test can write raw bytes into it (through
+ * TLS, once the connection is secured: the peer reads them as if the node had sent them).
  */
 final class TappedTransport implements Transport {
     private final TcpTransport tcp = new TcpTransport();
@@ -59,8 +60,21 @@ final class TappedTransport implements Transport {
                 throw new InterruptedIOException("interrupted at the gate");
             }
         }
-        Connection connection = tcp.connect(address, timeout);
+        Connection connection = new Tapped(tcp.connect(address, timeout));
         dialed.add(connection);
         return connection;
+    }
+
+    /** A dialed connection, kept in {@link #dialed}: the secured one in its place once TLS is up. */
+    private final class Tapped extends ForwardingConnection {
+        Tapped(Connection inner) {
+            super(inner);
+        }
+
+        @Override
+        Connection rewrap(Connection secured) {
+            dialed.replaceAll(each -> each == this ? secured : each);
+            return secured;
+        }
     }
 }

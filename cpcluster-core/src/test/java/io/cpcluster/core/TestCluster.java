@@ -7,6 +7,7 @@ import io.cpcluster.ClusterNode;
 import io.cpcluster.MasterConfig;
 import io.cpcluster.NodeConfig;
 import io.cpcluster.PortRange;
+import io.cpcluster.Security;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,8 @@ import java.util.function.UnaryOperator;
  */
 final class TestCluster implements AutoCloseable {
     final ClusterMaster master;
+    /** The master's security, which every node of the cluster is started with. */
+    private final Security security;
     final List<ClusterEvent> masterEvents = new CopyOnWriteArrayList<>();
     private final Map<ClusterNode, List<ClusterEvent>> nodeEvents = new ConcurrentHashMap<>();
     private final List<ClusterNode> nodes = new CopyOnWriteArrayList<>();
@@ -30,10 +33,12 @@ final class TestCluster implements AutoCloseable {
     }
 
     TestCluster(PortRange range, UnaryOperator<MasterConfig.Builder> settings) {
-        master = ClusterMaster.start(settings.apply(MasterConfig.builder()
+        MasterConfig config = settings.apply(MasterConfig.builder()
                 .port(0)
                 .portRange(range)
-                .authTimeout(Duration.ofSeconds(5))).build());
+                .authTimeout(Duration.ofSeconds(5))).build();
+        security = config.security();
+        master = ClusterMaster.start(config);
         master.subscribe(ClusterListener.of(masterEvents::add));
     }
 
@@ -41,6 +46,7 @@ final class TestCluster implements AutoCloseable {
     ClusterNode node(String name, UnaryOperator<NodeConfig.Builder> settings) {
         ClusterNode node = ClusterNode.start(settings.apply(NodeConfig.builder()
                 .name(name)
+                .security(security)
                 .join(master.joinInfo())).build());
         List<ClusterEvent> events = new CopyOnWriteArrayList<>();
         node.subscribe(ClusterListener.of(events::add));

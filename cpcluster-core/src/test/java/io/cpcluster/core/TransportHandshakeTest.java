@@ -11,6 +11,7 @@ import io.cpcluster.DirectLink;
 import io.cpcluster.MasterConfig;
 import io.cpcluster.NodeConfig;
 import io.cpcluster.NodeInfo;
+import io.cpcluster.Security;
 import io.cpcluster.core.wire.Control;
 import io.cpcluster.core.wire.Secrets;
 import java.net.Socket;
@@ -22,14 +23,15 @@ import org.junit.jupiter.api.Test;
 /**
  * The Transport SPI's handshake and peer identity, through a transport with a handshake of its
  * own: the handshake runs on the connection's thread (a silent client holds up no one), and a
- * node id is bound to the identity it joined with.
+ * node id is bound to the identity it joined with. The transport proves identities of its own
+ * and cannot carry TLS, so the cluster runs in plain TCP (TlsTest binds ids to TLS keys).
  */
 class TransportHandshakeTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private final Closing closing = new Closing();
     private final ClusterMaster master = closing.later(ClusterMaster.start(MasterConfig.builder().port(0)
             .portRange(TestPorts.range(4)).authTimeout(Duration.ofSeconds(1))
-            .transport(new IdentityTransport("master")).build()));
+            .transport(new IdentityTransport("master")).security(Security.PLAIN).build()));
 
     @AfterEach
     void close() throws Exception {
@@ -38,7 +40,7 @@ class TransportHandshakeTest {
 
     private ClusterNode node(String name) {
         return closing.later(ClusterNode.start(NodeConfig.builder().name(name).join(master.joinInfo())
-                .transport(new IdentityTransport(name)).handle("echo", String.class, s -> s).build()));
+                .transport(new IdentityTransport(name)).security(Security.PLAIN).handle("echo", String.class, s -> s).build()));
     }
 
     @Test
@@ -63,7 +65,7 @@ class TransportHandshakeTest {
         try (RawClient mallory = new RawClient(master.address())) {
             mallory.sendRaw(IdentityTransport.line("mallory"));
             Control.AuthFailed refused = assertInstanceOf(Control.AuthFailed.class, authenticate(mallory, id));
-            assertTrue(refused.reason().contains("held by a connection with another transport identity"),
+            assertTrue(refused.reason().contains("held by a connection with another key (transport identity)"),
                     refused.reason());
             mallory.awaitClosed();
         }

@@ -70,6 +70,7 @@ public final class CdiMain {
                     .addExtensions(new ClusterExtension(Map.of(
                             "cpcluster.masters", join.ip() + ":" + join.port(),
                             "cpcluster.token", join.token(),
+                            "cpcluster.master-key", join.fingerprint().orElseThrow(),
                             "cpcluster.node.name", "cdi-client")))
                     .addBeanClasses(Greeter.class)
                     .initialize()) {

@@ -12,12 +12,9 @@ import jakarta.json.stream.JsonGenerator;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -49,8 +46,9 @@ public final class JoinFiles {
         String token = string(json, "token", file).orElseThrow(() -> missing(file, "token"));
         String ip = string(json, "ip", file).orElseThrow(() -> missing(file, "ip"));
         int port = port(json, file);
+        Optional<String> fingerprint = string(json, "fingerprint", file);
         try {
-            return new JoinInfo(token, ip, port);
+            return new JoinInfo(token, ip, port, fingerprint);
         } catch (IllegalArgumentException e) {
             throw new ClusterException("join file " + file + " is not valid: " + e.getMessage(), e);
         }
@@ -67,6 +65,7 @@ public final class JoinFiles {
         fields.put("token", join.token());
         fields.put("ip", join.ip());
         fields.put("port", Integer.toString(join.port()));
+        join.fingerprint().ifPresent(fingerprint -> fields.put("fingerprint", fingerprint));
         writeFields(file, fields);
     }
 
@@ -83,28 +82,7 @@ public final class JoinFiles {
     }
 
     private static void writeFields(Path file, Map<String, String> fields) {
-        Path target = PrivateFiles.follow(file, WHAT);
-        Path dir = target.getParent();
-        try {
-            Files.createDirectories(dir);
-            Path temp = PrivateFiles.posix(target)
-                    ? Files.createTempFile(dir, ".join-", ".tmp",
-                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
-                    : Files.createTempFile(dir, ".join-", ".tmp");
-            try {
-                Files.write(temp, json(fields));
-                try {
-                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(temp);
-            }
-        } catch (IOException e) {
-            throw new ClusterException("could not write join file " + target + ": " + e
-                    + "; check that the directory exists and is writable", e);
-        }
+        PrivateFiles.write(file, json(fields), WHAT);
     }
 
     private static byte[] json(Map<String, String> fields) {

@@ -2,12 +2,14 @@ package io.cpcluster.core.defaults;
 
 import io.cpcluster.ClusterException;
 import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -183,5 +185,38 @@ final class PrivateFiles {
     private static String shell(Path path) {
         String text = path.toAbsolutePath().toString();
         return SHELL_SAFE.matcher(text).matches() ? text : "'" + text.replace("'", "'\\''") + "'";
+    }
+
+    /**
+     * Writes a private file whole: to a temporary file made owner-only (on a POSIX file system)
+     * in the same directory, then moved over {@code file}'s target, so that no one ever sees it
+     * half written or with a looser mode.
+     *
+     * @param what what the file is, for messages: {@code "join file"}
+     * @throws ClusterException if it cannot be written
+     */
+    static void write(Path file, byte[] bytes, String what) {
+        Path target = follow(file, what);
+        Path dir = target.getParent();
+        try {
+            Files.createDirectories(dir);
+            Path temp = posix(target)
+                    ? Files.createTempFile(dir, ".cpcluster-", ".tmp",
+                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+                    : Files.createTempFile(dir, ".cpcluster-", ".tmp");
+            try {
+                Files.write(temp, bytes);
+                try {
+                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(temp);
+            }
+        } catch (IOException e) {
+            throw new ClusterException("could not write " + what + " " + target + ": " + e
+                    + "; check that the directory exists and is writable", e);
+        }
     }
 }

@@ -40,6 +40,8 @@ final class Admission {
     private final TokenStore tokens;
     private final PortAllocator ports;
     private final AuthThrottle throttle;
+    /** The fingerprint of the master's TLS key; null in plain TCP. */
+    private final String masterKey;
     final AtomicLong authenticated = new AtomicLong();
     final AtomicLong failures = new AtomicLong();
     /** AUTHs refused unchecked, because their address had just sent wrong proofs. */
@@ -47,8 +49,9 @@ final class Admission {
     /** Refusals are logged, but a flood of them is not: one line, then one every few seconds. */
     private final RepeatedWarning refusals = new RepeatedWarning(LOG, Duration.ofSeconds(5));
 
-    Admission(MasterConfig config, Ledger ledger, TokenStore tokens, PortAllocator ports) {
+    Admission(MasterConfig config, Ledger ledger, TokenStore tokens, PortAllocator ports, String masterKey) {
         this.config = config;
+        this.masterKey = masterKey;
         this.ledger = ledger;
         this.tokens = tokens;
         this.ports = ports;
@@ -94,7 +97,8 @@ final class Admission {
                     + " again later"), "authentication throttled");
             return false;
         }
-        if (!tokens.verify(nonce, proof)) {
+        // Over TLS the proof covers both keys too: one relayed from another connection is worthless.
+        if (!tokens.verify(Secrets.bound(nonce, masterKey, session.identity().orElse(null)), proof)) {
             failures.incrementAndGet();
             throttle.failed(from);
             refusals.log(() -> "refused a node named '" + ControlCodec.quote(auth.name()) + "' from "
@@ -112,7 +116,7 @@ final class Admission {
                 : session.remote().getAddress().getHostAddress();
         // Milliseconds, as the wire carries them, so that every node sees the same NodeInfo.
         NodeInfo node = new NodeInfo(id, auth.name(), host, tasks.names(),
-                Instant.now().truncatedTo(ChronoUnit.MILLIS));
+                Instant.now().truncatedTo(ChronoUnit.MILLIS), masterKey == null ? Optional.empty() : session.identity());
         Set<Book.Claim> reserved = reserve(id, claims);
         String[] refused = new String[1];
         ledger.change(book -> {
@@ -155,8 +159,8 @@ final class Admission {
         if (held.isEmpty() || held.equals(claimant.identity())) {
             return null;
         }
-        return "node id " + holder.node().id() + " is held by a connection with another transport identity: a node"
-                + " keeps the identity (key) it joined with";
+        return "node id " + holder.node().id() + " is held by a connection with another key (transport identity):"
+                + " a node keeps the key it joined with, and no other may take its id";
     }
 
     /** Reserves, outside the lock, the ports of the claims the book will need them for. */

@@ -282,7 +282,8 @@ final class Book {
     private Outcome applyTasks(Session session, Quotas.TaskList tasks) {
         Outcome outcome = new Outcome();
         NodeInfo old = session.node();
-        NodeInfo updated = new NodeInfo(old.id(), old.name(), old.host(), tasks.names(), old.joinedAt());
+        NodeInfo updated = new NodeInfo(old.id(), old.name(), old.host(), tasks.names(), old.joinedAt(),
+                old.fingerprint());
         session.node(updated);
         sendToOthers(session, new Control.NodeUpdate(Control.WireNode.of(updated)), outcome);
         return outcome;

@@ -9,11 +9,16 @@ import io.cpcluster.MasterConfig;
 import io.cpcluster.MasterStats;
 import io.cpcluster.NodeInfo;
 import io.cpcluster.ProtocolException;
+import io.cpcluster.Security;
 import io.cpcluster.Subscription;
 import io.cpcluster.core.defaults.JoinFileLock;
 import io.cpcluster.core.defaults.JoinFiles;
+import io.cpcluster.core.defaults.KeyPairFiles;
 import io.cpcluster.core.threads.EventHub;
 import io.cpcluster.core.threads.Threads;
+import io.cpcluster.core.tls.Insecure;
+import io.cpcluster.core.tls.Keys;
+import io.cpcluster.core.tls.Tls;
 import io.cpcluster.core.wire.Addresses;
 import io.cpcluster.core.wire.Control;
 import io.cpcluster.core.wire.ControlCodec;
@@ -32,6 +37,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -97,10 +103,13 @@ public final class Master implements ClusterMaster {
     private final AtomicLong protocolErrors = new AtomicLong();
     private final Thread acceptor;
     private volatile boolean closed;
+    /** The master's TLS, with its key pair; null with {@link Security#PLAIN}. */
+    private final Tls tls;
 
     private Master(MasterConfig config, JoinFileLock joinLock, Transport.Listener listener, TokenStore tokens,
-                   PortAllocator ports, JoinInfo joinInfo, boolean restarted) {
+                   PortAllocator ports, JoinInfo joinInfo, boolean restarted, Tls tls) {
         this.config = config;
+        this.tls = tls;
         this.joinLock = joinLock;
         this.listener = listener;
         this.tokens = tokens;
@@ -125,7 +134,7 @@ public final class Master implements ClusterMaster {
                 return closed;
             }
         };
-        this.admission = new Admission(config, ledger, tokens, ports);
+        this.admission = new Admission(config, ledger, tokens, ports, tls == null ? null : tls.fingerprint());
         // The master's timer runs no SPI call: what it starts runs on a virtual thread.
         this.brokering = new Brokering(ledger, ports, graceEnd, (task, millis) -> schedule(() -> offTimer(task),
                 millis));
@@ -162,6 +171,7 @@ public final class Master implements ClusterMaster {
             // Only a store that kept its tokens from an earlier run means nodes may come back with links.
             boolean restarted = tokens.restored();
             String token = settleToken(config, tokens);
+            Tls tls = config.security() == Security.TLS ? new Tls(keys(config)) : null;
             Transport.Listener listener;
             try {
                 listener = config.transport().listen(config.address());
@@ -173,11 +183,16 @@ public final class Master implements ClusterMaster {
             try {
                 InetSocketAddress bound = listener.localAddress();
                 JoinInfo join = new JoinInfo(token, config.advertisedHost().orElseGet(() -> advertised(bound)),
-                        bound.getPort());
+                        bound.getPort(), Optional.ofNullable(tls).map(Tls::fingerprint));
                 config.joinFile().ifPresent(file -> JoinFiles.write(file, join));
-                Master master = new Master(config, joinLock, listener, tokens, ports, join, restarted);
-                LOG.log(Level.INFO, "master listening on {0}, link ports {1}{2}{3}", Addresses.text(bound),
-                        config.portRange(), config.joinFile().map(f -> ", join file " + f.toAbsolutePath()).orElse(""),
+                Master master = new Master(config, joinLock, listener, tokens, ports, join, restarted, tls);
+                if (tls == null) {
+                    Insecure.warn("master", "node connections and links are plain TCP: anyone on the network can"
+                            + " read tasks and names, and pass for this master");
+                }
+                LOG.log(Level.INFO, "master listening on {0} ({1}), link ports {2}{3}{4}", Addresses.text(bound),
+                        tls == null ? "plain TCP" : "TLS 1.3, key " + tls.fingerprint(), config.portRange(),
+                        config.joinFile().map(f -> ", join file " + f.toAbsolutePath()).orElse(""),
                         restarted ? "; restarted with its old token, it waits " + config.rejoinGrace().toMillis()
                                 + " ms for nodes to rejoin before it brokers links" : "");
                 return master;
@@ -197,6 +212,19 @@ public final class Master implements ClusterMaster {
             }
             throw e;
         }
+    }
+
+    /** The master's key pair: the one given, else the one beside the join file (made on first start), else a new one. */
+    private static Keys.Pair keys(MasterConfig config) {
+        if (config.keyFiles().isPresent()) {
+            return KeyPairFiles.read(config.keyFiles().get());
+        }
+        return config.joinFile().map(KeyPairFiles::masterKeys).orElseGet(() -> Keys.generate("cpcluster master"));
+    }
+
+    /** The master's TLS; null with {@link Security#PLAIN}. */
+    Tls tls() {
+        return tls;
     }
 
     private static String settleToken(MasterConfig config, TokenStore tokens) {

@@ -3,6 +3,7 @@ package io.cpcluster.core.master;
 import io.cpcluster.MasterConfig;
 import io.cpcluster.NodeInfo;
 import io.cpcluster.ProtocolException;
+import io.cpcluster.core.tls.Tls;
 import io.cpcluster.core.wire.Addresses;
 import io.cpcluster.core.wire.Control;
 import io.cpcluster.core.wire.ControlCodec;
@@ -11,7 +12,10 @@ import io.cpcluster.core.wire.FrameOutput;
 import io.cpcluster.core.wire.Outbox;
 import io.cpcluster.core.wire.Secrets;
 import io.cpcluster.spi.Transport;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.util.Optional;
@@ -34,12 +38,16 @@ final class Session {
     static final int OUTBOX_FRAMES = 4096;
 
     private final Master master;
-    private final Transport.Connection connection;
+    /** The first byte of a TLS handshake record: what a TLS client sends first. */
+    private static final int TLS_HANDSHAKE_RECORD = 0x16;
+
+    /** The plain connection, then the TLS one layered over it (written once, by the session's thread). */
+    private volatile Transport.Connection connection;
     private final InetSocketAddress remote;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Set once the connection no longer counts as authenticating (it authenticated, or ended). */
     private final AtomicBoolean leftUnauthenticated = new AtomicBoolean();
-    /** Written by the session's thread once the transport's handshake is done. */
+    /** Written by the session's thread once the transport's handshake is done, and again once TLS is. */
     private volatile FrameOutput output;
     /** Created when the node authenticated; null before. */
     private volatile Outbox outbox;
@@ -84,6 +92,58 @@ final class Session {
         return current != null ? current.label() : "unauthenticated connection from " + Addresses.text(remote);
     }
 
+    /**
+     * After the plain HELLO of a TLS master: the node's first byte must begin a TLS handshake. Runs
+     * the handshake, takes the node's key as its identity, and switches to the TLS streams.
+     *
+     * @return the input to read frames from, or null when the node spoke plain (it was answered)
+     *         or left
+     */
+    private FrameInput secure(Tls tls) throws IOException {
+        InputStream plain = connection.input();
+        int first = plain.read();
+        if (first < 0) {
+            return null;
+        }
+        if (first != TLS_HANDSHAKE_RECORD) {
+            refusePlain(new SequenceInputStream(new ByteArrayInputStream(new byte[] {(byte) first}), plain));
+            return null;
+        }
+        Transport.Connection secured = tls.secure(connection, false, new byte[] {(byte) first},
+                master.config().authTimeout());
+        connection = secured;
+        if (closed.get()) {
+            // A close raced the handshake and may have closed the plain connection only.
+            closeConnection();
+            return null;
+        }
+        identity = Optional.of(Tls.peer(secured));
+        output = new FrameOutput(secured.output());
+        return new FrameInput(secured.input());
+    }
+
+    /**
+     * Answers a node that sent plain frames to this TLS master: an older version's AUTH, or a node
+     * set to plain TCP (a current one stops at the HELLO on its own, so this is rare).
+     */
+    private void refusePlain(InputStream input) throws IOException {
+        Control said;
+        try {
+            byte[] frame = new FrameInput(input).readFrame(master.config().maxControlFrameSize());
+            said = frame == null ? null : ControlCodec.decode(frame);
+        } catch (IOException | RuntimeException e) {
+            said = null;
+        }
+        if (said instanceof Control.Auth auth && auth.version() < Control.MIN_VERSION) {
+            fail(Control.Fault.UNSUPPORTED_VERSION, "this master speaks protocol version " + Control.VERSION
+                    + " (with TLS), the node " + auth.version() + ": run the same CPCluster version on both");
+            return;
+        }
+        fail(Control.Fault.SECURITY, "this master runs TLS (security TLS, the default), and the node sent plain TCP:"
+                + " run the node with TLS too, or, on a network nobody else can reach, run the master and every"
+                + " node with security PLAIN (MasterConfig.security, --insecure, cpcluster.security=plain)");
+    }
+
     /** Serves the connection until it ends. Runs on the session's own virtual thread. */
     void run() {
         String reason = "connection closed by the node";
@@ -94,13 +154,23 @@ final class Session {
         try {
             connection.handshake(master.config().authTimeout());
             identity = connection.peerIdentity();
-            FrameInput input = new FrameInput(connection.input());
             output = new FrameOutput(connection.output());
             if (closed.get()) {
                 return;
             }
             byte[] nonce = Secrets.newNonce();
-            send(new Control.Hello(Control.VERSION, Secrets.base64(nonce)));
+            Tls tls = master.tls();
+            // Always in plain, so that a node of either kind learns at once what this master runs.
+            send(new Control.Hello(Control.VERSION, Secrets.base64(nonce), tls == null ? Control.PLAIN : Control.TLS));
+            FrameInput input;
+            if (tls == null) {
+                input = new FrameInput(connection.input());
+            } else {
+                input = secure(tls);
+                if (input == null) {
+                    return;
+                }
+            }
             byte[] first = input.readFrame(master.config().maxControlFrameSize());
             if (first == null) {
                 return;

@@ -6,6 +6,7 @@ import io.cpcluster.NodeInfo;
 import io.cpcluster.ProtocolException;
 import io.cpcluster.core.link.Link;
 import io.cpcluster.core.threads.Threads;
+import io.cpcluster.core.tls.Tls;
 import io.cpcluster.core.wire.Control;
 import io.cpcluster.core.wire.ControlCodec;
 import io.cpcluster.core.wire.FrameInput;
@@ -149,8 +150,25 @@ final class Acceptor {
         boolean handedOver = false;
         try {
             connection.handshake(setup.config().connectTimeout());
-            FrameInput input = new FrameInput(connection.input());
-            FrameOutput output = new FrameOutput(connection.output());
+            Tls tls = setup.tls();
+            Transport.Connection link = connection;
+            String peerKey = null;
+            if (tls != null) {
+                // The deadline and the closes keep the plain connection: closing it closes both.
+                link = tls.secure(connection, false, new byte[0], setup.config().connectTimeout());
+                peerKey = Tls.peer(link);
+            }
+            FrameInput input = new FrameInput(link.input());
+            FrameOutput output = new FrameOutput(link.output());
+            if (tls != null && !peerKey.equals(peer.fingerprint().orElse(null))) {
+                String key = peerKey;
+                refusals.log(() -> "link " + id + ": refused a connection from " + connection.remoteAddress()
+                        + ": its key " + key + " is not the one the master vouched for " + peer.label());
+                done.run();
+                output.write(ControlCodec.encode(new Control.LinkDenied(Control.LinkDenied.WRONG_KEY,
+                        describe(Control.LinkDenied.WRONG_KEY))));
+                return;
+            }
             byte[] nonce = Secrets.newNonce();
             output.write(ControlCodec.encode(new Control.LinkHello(Control.VERSION, id.value(),
                     Secrets.base64(nonce), Link.frameLimit(setup.config().maxPayloadSize()),
@@ -160,7 +178,7 @@ final class Acceptor {
                 return;
             }
             Control.LinkAuth auth = ControlCodec.decode(frame, Control.LinkAuth.class, "on a new link");
-            String refusal = check(auth, nonce);
+            String refusal = check(auth, Secrets.bound(nonce, tls == null ? null : tls.fingerprint(), peerKey));
             if (refusal != null) {
                 refusals.log(() -> "link " + id + ": refused a connection from " + connection.remoteAddress() + ": "
                         + refusal);
@@ -189,7 +207,7 @@ final class Acceptor {
             output.write(ControlCodec.encode(new Control.LinkAccepted(id.value())));
             NodeInfo self = setup.self();
             LinkInfo info = new LinkInfo(id, peer.id(), self.id(), self.host(), port, Instant.now());
-            setup.opened(new Link(setup.host(), info, peer, connection, input, output,
+            setup.opened(new Link(setup.host(), info, peer, link, input, output,
                     Math.min(auth.version(), Control.VERSION), auth.maxFrameSize(), auth.maxCalls()));
             handedOver = true;
         } catch (IOException | ProtocolException e) {
@@ -211,14 +229,14 @@ final class Acceptor {
      *
      * @return null when all hold, else the code of the first that fails
      */
-    private String check(Control.LinkAuth auth, byte[] nonce) {
+    private String check(Control.LinkAuth auth, byte[] message) {
         byte[] proof;
         try {
             proof = Secrets.fromBase64(auth.proof());
         } catch (IllegalArgumentException e) {
             proof = new byte[0];
         }
-        boolean proofOk = Secrets.verify(ticket, nonce, proof);
+        boolean proofOk = Secrets.verify(ticket, message, proof);
         boolean linkOk = id.value().equals(auth.linkId());
         boolean nodeOk = peer.id().value().equals(auth.nodeId());
         if (!linkOk) {
@@ -235,6 +253,8 @@ final class Acceptor {
             case Control.LinkDenied.WRONG_LINK -> "this port waits for link " + id + ", not another";
             case Control.LinkDenied.WRONG_NODE -> "link " + id + " is for " + peer.label() + ", not another node";
             case Control.LinkDenied.WRONG_PROOF -> "wrong ticket proof for link " + id;
+            case Control.LinkDenied.WRONG_KEY -> "link " + id + " is for " + peer.label() + ", and this connection's"
+                    + " TLS key is not the one the master vouched for";
             default -> "link " + id + " was accepted already, from another connection";
         };
     }

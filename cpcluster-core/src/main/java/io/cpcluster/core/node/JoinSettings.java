@@ -1,5 +1,6 @@
 package io.cpcluster.core.node;
 
+import io.cpcluster.Security;
 import io.cpcluster.ClusterException;
 import io.cpcluster.JoinInfo;
 import io.cpcluster.NodeConfig;
@@ -13,8 +14,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Where a node finds its token and its masters: the configuration first, then the
- * {@code CPCLUSTER_TOKEN} environment variable (token only), then the join file
+ * Where a node finds its token, its masters and (for TLS) the fingerprint of the master's key: the
+ * configuration first, then the {@code CPCLUSTER_TOKEN} and {@code CPCLUSTER_MASTER_KEY}
+ * environment variables, then the join file
  * ({@link NodeConfig#joinFile()}, else the file {@code CPCLUSTER_JOIN} names, else
  * {@code join.json} in the working directory). The join file must pass the checks of
  * {@link JoinFiles} (owner, mode, links), and every token those of
@@ -22,9 +24,11 @@ import java.util.Optional;
  *
  * @param token the token to prove
  * @param masters the masters to try, in order
+ * @param masterKey the fingerprint the master's key must have; empty with {@link Security#PLAIN}
  */
-public record JoinSettings(String token, List<InetSocketAddress> masters) {
+public record JoinSettings(String token, List<InetSocketAddress> masters, Optional<String> masterKey) {
     static final String TOKEN_VARIABLE = "CPCLUSTER_TOKEN";
+    static final String MASTER_KEY_VARIABLE = "CPCLUSTER_MASTER_KEY";
     static final String JOIN_VARIABLE = "CPCLUSTER_JOIN";
     static final String DEFAULT_JOIN_FILE = "join.json";
 
@@ -39,7 +43,20 @@ public record JoinSettings(String token, List<InetSocketAddress> masters) {
                     .map(t -> strong(t, "the " + TOKEN_VARIABLE + " environment variable")).orElse(null);
         }
         List<InetSocketAddress> masters = config.masters();
-        boolean needFile = token == null || masters.isEmpty();
+        boolean tls = config.security() == Security.TLS;
+        String masterKey = tls ? config.masterKey().orElse(null) : null;
+        if (tls && masterKey == null) {
+            String given = environment.get(MASTER_KEY_VARIABLE);
+            if (given != null && !given.isBlank()) {
+                try {
+                    masterKey = JoinInfo.checkFingerprint(given);
+                } catch (IllegalArgumentException e) {
+                    throw new ClusterException("the " + MASTER_KEY_VARIABLE + " environment variable will not do: "
+                            + e.getMessage(), e);
+                }
+            }
+        }
+        boolean needFile = token == null || masters.isEmpty() || (tls && masterKey == null);
         if (needFile && (named.isPresent() || Files.exists(file))) {
             JoinInfo join = JoinFiles.read(file);
             if (token == null) {
@@ -47,6 +64,13 @@ public record JoinSettings(String token, List<InetSocketAddress> masters) {
             }
             if (masters.isEmpty()) {
                 masters = List.of(join.address());
+            }
+            if (tls && masterKey == null) {
+                masterKey = join.fingerprint().orElseThrow(() -> new ClusterException("the join file "
+                        + file.toAbsolutePath() + " names no fingerprint of the master's key, so this node cannot"
+                        + " tell the master from an impostor: it was written by a master running with security"
+                        + " PLAIN. Run the master with TLS (the default), or run this node with security PLAIN"
+                        + " (NodeConfig.security, --insecure, cpcluster.security=plain) too"));
             }
         }
         if (token == null) {
@@ -59,7 +83,13 @@ public record JoinSettings(String token, List<InetSocketAddress> masters) {
                     + " it the join.json the master wrote (NodeConfig.joinFile, the " + JOIN_VARIABLE
                     + " environment variable, or ./join.json)");
         }
-        return new JoinSettings(token, masters);
+        if (tls && masterKey == null) {
+            throw new ClusterException("this node does not know the fingerprint of the master's key, so it cannot tell"
+                    + " the master from an impostor: give it the join.json the master wrote, or set"
+                    + " NodeConfig.masterKey or the " + MASTER_KEY_VARIABLE + " environment variable (the master"
+                    + " logs its fingerprint at start); or run the master and every node with security PLAIN");
+        }
+        return new JoinSettings(token, masters, Optional.ofNullable(masterKey));
     }
 
     private static String strong(String token, String source) {
@@ -73,6 +103,6 @@ public record JoinSettings(String token, List<InetSocketAddress> masters) {
 
     @Override
     public String toString() {
-        return "JoinSettings[token=(hidden), masters=" + masters + "]";
+        return "JoinSettings[token=(hidden), masters=" + masters + ", masterKey=" + masterKey + "]";
     }
 }

@@ -7,6 +7,8 @@ import io.cpcluster.NodeConfig;
 import io.cpcluster.NodeId;
 import io.cpcluster.NodeInfo;
 import io.cpcluster.ProtocolException;
+import io.cpcluster.Security;
+import io.cpcluster.core.tls.Tls;
 import io.cpcluster.core.wire.Addresses;
 import io.cpcluster.core.wire.Control;
 import io.cpcluster.core.wire.ControlCodec;
@@ -39,9 +41,12 @@ final class Joining {
     private final NodeId id;
     private final JoinSettings join;
     private final MasterLink.Scheduler scheduler;
+    /** The node's TLS; null with {@link Security#PLAIN}. */
+    private final Tls tls;
 
-    Joining(NodeConfig config, NodeId id, JoinSettings join, MasterLink.Scheduler scheduler) {
+    Joining(NodeConfig config, NodeId id, JoinSettings join, MasterLink.Scheduler scheduler, Tls tls) {
         this.config = config;
+        this.tls = tls;
         this.id = id;
         this.join = join;
         this.scheduler = scheduler;
@@ -51,8 +56,8 @@ final class Joining {
      * What the handshake got: how the master sees this node, the other nodes, anything the master
      * said before AUTH_OK that must be handled once joined, and the connection's streams.
      */
-    record Joined(NodeInfo self, Map<NodeId, NodeInfo> others, List<Control> early, FrameInput input,
-                  FrameOutput output) {
+    record Joined(NodeInfo self, Map<NodeId, NodeInfo> others, List<Control> early,
+                  Transport.Connection connection, FrameInput input, FrameOutput output) {
     }
 
     /**
@@ -71,20 +76,42 @@ final class Joining {
             timedOut.set(true);
             MasterLink.closeQuietly(socket);
         }, config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        // The plain connection, then the TLS one over it; closing the plain one closes both.
+        Transport.Connection connection = socket;
         try {
             socket.handshake(config.connectTimeout());
             FrameInput input = new FrameInput(socket.input());
-            FrameOutput output = new FrameOutput(socket.output());
             Control.Hello hello = ControlCodec.decode(required(input, MasterLink.MAX_HANDSHAKE_FRAME, "HELLO"),
                     Control.Hello.class, "from the master");
             if (hello.version() < Control.MIN_VERSION) {
                 throw new ProtocolException("the master at " + Addresses.text(address) + " speaks protocol version "
                         + hello.version() + ", older than this node's oldest (" + Control.MIN_VERSION
-                        + "): upgrade the master");
+                        + "): run the same CPCluster version on both");
             }
             byte[] nonce = base64(hello.nonce(), "HELLO nonce");
-            output.write(ControlCodec.encode(new Control.Auth(Math.min(hello.version(), Control.VERSION), id.value(),
-                    config.name(), Secrets.base64(Secrets.proof(join.token(), nonce)), tasks,
+            checkSecurity(address, hello.security());
+            String masterKey = null;
+            if (tls != null) {
+                if (input.buffered() > 0) {
+                    throw new ProtocolException("the master at " + Addresses.text(address)
+                            + " sent more than its HELLO before the TLS handshake");
+                }
+                connection = tls.secure(socket, true, new byte[0], config.connectTimeout());
+                masterKey = Tls.peer(connection);
+                String pinned = join.masterKey().orElseThrow();
+                if (!masterKey.equals(pinned)) {
+                    throw new AuthenticationException("the master at " + Addresses.text(address) + " is not the one"
+                            + " join.json names: its key is " + masterKey + ", and this node pins " + pinned
+                            + " (the fingerprint in join.json, CPCLUSTER_MASTER_KEY or NodeConfig.masterKey). Nothing"
+                            + " was sent to it. If that master was given a new key, give this node the join.json it"
+                            + " wrote; otherwise something else answers at that address");
+                }
+                input = new FrameInput(connection.input());
+            }
+            FrameOutput output = new FrameOutput(connection.output());
+            byte[] message = Secrets.bound(nonce, masterKey, tls == null ? null : tls.fingerprint());
+            output.write(ControlCodec.encode(new Control.Auth(Control.VERSION, id.value(),
+                    config.name(), Secrets.base64(Secrets.proof(join.token(), message)), tasks,
                     config.advertisedHost().orElse(null), claims)));
             // A master of protocol version 1 may refuse claimed links before AUTH_OK: keep those for later.
             List<Control> early = new ArrayList<>();
@@ -121,7 +148,7 @@ final class Joining {
                         + " make NodeConfig.heartbeat''s interval shorter", ok.heartbeatTimeoutMs(),
                         config.heartbeatInterval().toMillis());
             }
-            return new Joined(self, others, early, input, output);
+            return new Joined(self, others, early, connection, input, output);
         } catch (IOException e) {
             MasterLink.closeQuietly(socket);
             throw new MasterUnavailableException(timedOut.get()
@@ -134,6 +161,21 @@ final class Joining {
             throw e;
         } finally {
             deadline.cancel(false);
+        }
+    }
+
+    /** Fails at once when this node and the master disagree on TLS, naming the setting to change. */
+    private void checkSecurity(InetSocketAddress address, String security) {
+        if (tls != null && !security.equals(Control.TLS)) {
+            throw new AuthenticationException("the master at " + Addresses.text(address) + " runs plain TCP"
+                    + " (security PLAIN), and this node TLS: run the master with TLS (the default), or, on a network"
+                    + " nobody else can reach, this node with security PLAIN too (NodeConfig.security, --insecure,"
+                    + " cpcluster.security=plain)");
+        }
+        if (tls == null && !security.equals(Control.PLAIN)) {
+            throw new AuthenticationException("the master at " + Addresses.text(address) + " runs TLS, and this node"
+                    + " plain TCP (security PLAIN): run this node with TLS, the default (drop NodeConfig.security"
+                    + " PLAIN, --insecure or cpcluster.security=plain)");
         }
     }
 

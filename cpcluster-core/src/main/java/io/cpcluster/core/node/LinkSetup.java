@@ -1,5 +1,6 @@
 package io.cpcluster.core.node;
 
+import io.cpcluster.AuthenticationException;
 import io.cpcluster.ClusterException;
 import io.cpcluster.DirectLink;
 import io.cpcluster.LinkId;
@@ -14,6 +15,7 @@ import io.cpcluster.ProtocolException;
 import io.cpcluster.QuotaExceededException;
 import io.cpcluster.core.link.Link;
 import io.cpcluster.core.link.LinkHost;
+import io.cpcluster.core.tls.Tls;
 import io.cpcluster.core.wire.Control;
 import io.cpcluster.core.wire.ControlCodec;
 import io.cpcluster.core.wire.FrameInput;
@@ -65,6 +67,8 @@ final class LinkSetup {
     private final ConcurrentHashMap<LinkId, Acceptor> acceptors = new ConcurrentHashMap<>();
     private final AtomicLong requestIds = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The node's TLS; null with plain TCP. */
+    private final Tls tls;
     /** Connections to this node's link ports in their handshake, over all its acceptors. */
     private final PerAddressLimit handshakes;
     /** Refused handshakes, logged without flooding the log. */
@@ -75,8 +79,9 @@ final class LinkSetup {
      * @param opened what to do with a link once it is up on this side
      */
     LinkSetup(NodeConfig config, LinkHost host, MasterLink master, Supplier<NodeInfo> self,
-              Function<NodeId, String> describe, Consumer<Link> opened, Executor background) {
+              Function<NodeId, String> describe, Consumer<Link> opened, Executor background, Tls tls) {
         this.config = config;
+        this.tls = tls;
         this.host = host;
         this.master = master;
         this.self = self;
@@ -93,6 +98,11 @@ final class LinkSetup {
 
     NodeConfig config() {
         return config;
+    }
+
+    /** The node's TLS; null with plain TCP. */
+    Tls tls() {
+        return tls;
     }
 
     LinkHost host() {
@@ -204,6 +214,19 @@ final class LinkSetup {
                 MasterLink.closeQuietly(dialed);
             }, pending.remainingMillis(), TimeUnit.MILLISECONDS);
             connection.handshake(Duration.ofMillis(pending.remainingMillis()));
+            String peerKey = null;
+            if (tls != null) {
+                // The plain connection stays in hand for the guard and the closes; closing it closes both.
+                Transport.Connection plain = connection;
+                connection = tls.secure(plain, true, new byte[0], Duration.ofMillis(pending.remainingMillis()));
+                peerKey = Tls.peer(connection);
+                String vouched = peer.fingerprint().orElse(null);
+                if (!peerKey.equals(vouched)) {
+                    throw new AuthenticationException("the node at " + where + " is not " + peer.label() + ": its key"
+                            + " is " + peerKey + ", and the master vouched for " + (vouched == null ? "no key"
+                            : vouched) + ". Nothing was sent to it; something else answers at that port");
+                }
+            }
             FrameInput input = new FrameInput(connection.input());
             FrameOutput output = new FrameOutput(connection.output());
             Control.LinkHello hello = ControlCodec.decode(requiredFromPeer(input), Control.LinkHello.class,
@@ -222,7 +245,8 @@ final class LinkSetup {
             int version = Math.min(hello.version(), Control.VERSION);
             byte[] nonce = base64(hello.nonce());
             output.write(ControlCodec.encode(new Control.LinkAuth(version, linkId.value(), self.get().id().value(),
-                    Secrets.base64(Secrets.proof(assigned.ticket(), nonce)),
+                    Secrets.base64(Secrets.proof(assigned.ticket(), Secrets.bound(nonce, peerKey,
+                            tls == null ? null : tls.fingerprint()))),
                     Link.frameLimit(config.maxPayloadSize()), config.maxCallsInFlight())));
             switch (ControlCodec.decode(requiredFromPeer(input))) {
                 case Control.LinkAccepted accepted -> LOG.log(Level.DEBUG, "link {0} accepted", linkId);

@@ -8,6 +8,7 @@ import io.cpcluster.NodeId;
 import io.cpcluster.NodeInfo;
 import io.cpcluster.ProtocolException;
 import io.cpcluster.core.threads.Threads;
+import io.cpcluster.core.tls.Tls;
 import io.cpcluster.core.wire.Addresses;
 import io.cpcluster.core.wire.Control;
 import io.cpcluster.core.wire.ControlCodec;
@@ -98,6 +99,8 @@ final class MasterLink {
     private volatile Connection current;
     private volatile String lostReason = "not connected yet";
     private volatile Thread reconnecting;
+    /** The node's TLS; null with plain TCP. */
+    private final Tls tls;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** When the last heartbeat went out; the timer's own. */
     private long lastPing = System.nanoTime();
@@ -109,7 +112,9 @@ final class MasterLink {
         Future<?> schedule(Runnable task, long delay, TimeUnit unit);
     }
 
-    MasterLink(NodeConfig config, NodeId id, JoinSettings join, List<String> tasks, Events events, Scheduler scheduler) {
+    MasterLink(NodeConfig config, NodeId id, JoinSettings join, List<String> tasks, Events events, Scheduler scheduler,
+               Tls tls) {
+        this.tls = tls;
         this.config = config;
         this.id = id;
         this.join = join;
@@ -176,10 +181,10 @@ final class MasterLink {
     private void handshake(InetSocketAddress address, Transport.Connection socket) {
         List<String> toldTasks = tasksNow();
         List<Control.LinkClaim> claims = events.claims();
-        Joining.Joined joined = new Joining(config, id, join, scheduler).join(address, socket, toldTasks, claims);
+        Joining.Joined joined = new Joining(config, id, join, scheduler, tls).join(address, socket, toldTasks, claims);
         try {
             localAddress = socket.localAddress();
-            Connection connection = new Connection(address, socket, joined.input(), joined.output());
+            Connection connection = new Connection(address, joined.connection(), joined.input(), joined.output());
             events.joined(joined.self(), joined.others());
             install(connection, toldTasks, claims);
             joined.early().forEach(events::received);

@@ -43,7 +43,8 @@ final class Membership {
     /** This node serves these tasks now. */
     void tasks(List<String> served) {
         NodeInfo current = self;
-        self = new NodeInfo(current.id(), current.name(), current.host(), Set.copyOf(served), current.joinedAt());
+        self = new NodeInfo(current.id(), current.name(), current.host(), Set.copyOf(served), current.joinedAt(),
+                current.fingerprint());
         nodes.replace(id, self);
     }
 
@@ -54,7 +55,8 @@ final class Membership {
      * {@link NodeLeft}.
      */
     void joined(NodeInfo joinedAs, List<String> served, Map<NodeId, NodeInfo> others) {
-        self = new NodeInfo(joinedAs.id(), joinedAs.name(), joinedAs.host(), Set.copyOf(served), joinedAs.joinedAt());
+        self = new NodeInfo(joinedAs.id(), joinedAs.name(), joinedAs.host(), Set.copyOf(served), joinedAs.joinedAt(),
+                joinedAs.fingerprint());
         boolean rejoin = !nodes.isEmpty();
         for (NodeInfo known : List.copyOf(nodes.values())) {
             if (!known.id().equals(id) && !others.containsKey(known.id())) {

@@ -14,14 +14,19 @@ import io.cpcluster.NodeId;
 import io.cpcluster.NodeInfo;
 import io.cpcluster.NodeStats;
 import io.cpcluster.ProtocolException;
+import io.cpcluster.Security;
 import io.cpcluster.SubmitOptions;
 import io.cpcluster.Subscription;
 import io.cpcluster.TaskBinding;
 import io.cpcluster.TaskHandler;
+import io.cpcluster.core.defaults.KeyPairFiles;
 import io.cpcluster.core.link.Link;
 import io.cpcluster.core.link.LinkHost;
 import io.cpcluster.core.threads.EventHub;
 import io.cpcluster.core.threads.Threads;
+import io.cpcluster.core.tls.Insecure;
+import io.cpcluster.core.tls.Keys;
+import io.cpcluster.core.tls.Tls;
 import io.cpcluster.core.wire.Control;
 import io.cpcluster.core.wire.ControlCodec;
 import java.lang.System.Logger.Level;
@@ -78,6 +83,8 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Sub
     private final OpenLinks links = new OpenLinks();
     /** Orders a link's LinkOpened before its LinkClosed: held while a link is added or removed and announced. */
     private final ReentrantLock announcing = new ReentrantLock();
+    /** The node's TLS, with its key pair; null with {@link Security#PLAIN}. */
+    private final Tls tls;
     private final MasterLink master;
     private final LinkSetup setup;
     private final Submitter submitter;
@@ -96,9 +103,15 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Sub
         this.linkReaders = Threads.readers(config.linkReaders(), prefix + "-link-reader");
         this.tasks = new Tasks(config.tasks());
         this.membership = new Membership(id, events, this::forgetPeer);
-        this.master = new MasterLink(config, id, join, tasks.names(), this, this::schedule);
+        this.tls = config.security() == Security.TLS ? new Tls(config.keyFiles().map(KeyPairFiles::read)
+                .orElseGet(() -> Keys.generate("cpcluster node"))) : null;
+        if (tls == null) {
+            Insecure.warn("node", "its master connection and links are plain TCP: anyone on the network can read its"
+                    + " tasks, and pass for its master or its peers");
+        }
+        this.master = new MasterLink(config, id, join, tasks.names(), this, this::schedule, tls);
         this.setup = new LinkSetup(config, this, master, membership::self, membership::describe, this::opened,
-                background);
+                background, tls);
         this.submitter = new Submitter(this);
     }
 

@@ -1,7 +1,9 @@
 package io.cpcluster.core.tcp;
 
+import io.cpcluster.core.tls.Tls;
 import io.cpcluster.core.wire.Addresses;
 import io.cpcluster.spi.Transport;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,10 +12,15 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.Optional;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
- * The default transport, {@code tcp}: plain TCP sockets with {@code TCP_NODELAY}, read and
- * written by blocking streams (cheap on virtual threads).
+ * The default transport, {@code tcp}: TCP sockets with {@code TCP_NODELAY}, read and written by
+ * blocking streams (cheap on virtual threads), with the JDK's TLS layered over them when CPCluster
+ * secures a connection ({@link Connection#secure}).
  */
 public final class TcpTransport implements Transport {
     /** The name configurations choose this transport by. */
@@ -123,8 +130,86 @@ public final class TcpTransport implements Transport {
         }
 
         @Override
+        public Connection secure(SSLSocketFactory tls, boolean client, byte[] consumed) throws IOException {
+            SSLSocket secured = (SSLSocket) (client
+                    ? tls.createSocket(socket, socket.getInetAddress().getHostAddress(), socket.getPort(), true)
+                    : tls.createSocket(socket, new ByteArrayInputStream(consumed), true));
+            return new TlsConnection(this, secured);
+        }
+
+        @Override
         public String toString() {
             return "tcp " + localAddress() + " -> " + remoteAddress();
+        }
+    }
+
+    /**
+     * A TCP connection with TLS layered over it. Closing closes the TCP socket at once, without a
+     * TLS close_notify: a close must never wait for a peer that reads nothing, and CPCluster's own
+     * frames say when a conversation ends, so a cut connection is never taken for a whole one.
+     */
+    private static final class TlsConnection implements Connection {
+        private final TcpConnection plain;
+        private final SSLSocket socket;
+        private final InputStream input;
+        private final OutputStream output;
+
+        TlsConnection(TcpConnection plain, SSLSocket socket) throws IOException {
+            this.plain = plain;
+            this.socket = socket;
+            this.input = socket.getInputStream();
+            this.output = socket.getOutputStream();
+        }
+
+        @Override
+        public InputStream input() {
+            return input;
+        }
+
+        @Override
+        public OutputStream output() {
+            return output;
+        }
+
+        @Override
+        public InetSocketAddress localAddress() {
+            return plain.localAddress();
+        }
+
+        @Override
+        public InetSocketAddress remoteAddress() {
+            return plain.remoteAddress();
+        }
+
+        @Override
+        public void handshake(Duration timeout) throws IOException {
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())));
+            try {
+                socket.startHandshake();
+            } catch (SocketTimeoutException e) {
+                throw new SocketTimeoutException("the TLS handshake with " + Addresses.text(remoteAddress())
+                        + " did not finish within " + timeout.toMillis() + " ms");
+            }
+            socket.setSoTimeout(0);
+        }
+
+        @Override
+        public Optional<String> peerIdentity() {
+            try {
+                return Optional.of(Tls.peerFingerprint(socket.getSession()));
+            } catch (SSLPeerUnverifiedException e) {
+                return Optional.empty();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            plain.close();
+        }
+
+        @Override
+        public String toString() {
+            return "tls " + localAddress() + " -> " + remoteAddress();
         }
     }
 }

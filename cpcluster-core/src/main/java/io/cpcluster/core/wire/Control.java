@@ -5,6 +5,7 @@ import io.cpcluster.NodeInfo;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The control messages: every frame between a node and the master, and the handshake frames
@@ -17,23 +18,35 @@ import java.util.List;
  */
 public sealed interface Control {
     /**
-     * The protocol version this implementation speaks. Version 2 adds the link frame {@code CANCEL},
-     * {@code LINK_ASSIGNED}'s {@code acceptorPort}, {@code LINK_DENIED}'s {@code code} and the
-     * link handshake's {@code maxCalls}; a peer that speaks version 1 is never sent a {@code CANCEL}.
+     * The protocol version this implementation speaks. Version 2 added the link frame
+     * {@code CANCEL}, {@code LINK_ASSIGNED}'s {@code acceptorPort}, {@code LINK_DENIED}'s
+     * {@code code} and the link handshake's {@code maxCalls}. Version 3 adds TLS: {@code HELLO}'s
+     * {@code security}, TLS after it, a node's {@code key}, and proofs bound to both sides' keys.
      */
-    int VERSION = 2;
-    /** The oldest protocol version this implementation speaks. */
-    int MIN_VERSION = 1;
+    int VERSION = 3;
+    /**
+     * The oldest protocol version this implementation speaks: 3, since a peer of an older version
+     * would send its proofs unbound to any key, and in clear.
+     */
+    int MIN_VERSION = 3;
+    /** {@code HELLO}'s {@code security} for TLS: a TLS handshake follows the {@code HELLO}. */
+    String TLS = "tls";
+    /** {@code HELLO}'s {@code security} for plain TCP. */
+    String PLAIN = "plain";
     /**
      * The most bytes one node's task names may take as a JSON array (brackets, quotes, escapes and
      * commas included): with it, every message the master sends about a node fits a 64 KiB frame.
      */
     int MAX_TASKS_JSON_BYTES = 32 * 1024;
 
-    /** Master to node, first frame: the challenge. */
-    record Hello(int version, String nonce) implements Control {
+    /**
+     * Master to node, first frame, always in plain: the challenge, and whether TLS follows
+     * ({@link #TLS}, or {@link #PLAIN}; absent from a version 2 master, which is plain).
+     */
+    record Hello(int version, String nonce, String security) implements Control {
         public Hello {
             need(nonce, "HELLO", "nonce");
+            security = security == null ? PLAIN : security;
         }
     }
 
@@ -220,6 +233,8 @@ public sealed interface Control {
         public static final String UNSUPPORTED_VERSION = "UNSUPPORTED_VERSION";
         /** The node did not authenticate in time. */
         public static final String AUTH_TIMEOUT = "AUTH_TIMEOUT";
+        /** The node and the master disagree on TLS (see {@link io.cpcluster.Security}). */
+        public static final String SECURITY = "SECURITY";
 
         public Fault {
             need(code, "ERROR", "code");
@@ -270,6 +285,8 @@ public sealed interface Control {
         public static final String WRONG_NODE = "WRONG_NODE";
         /** The proof is not the ticket's. */
         public static final String WRONG_PROOF = "WRONG_PROOF";
+        /** The connecting node's TLS key is not the one the master vouched for. */
+        public static final String WRONG_KEY = "WRONG_KEY";
         /** The link was accepted already, from another connection. */
         public static final String ALREADY_ACCEPTED = "ALREADY_ACCEPTED";
 
@@ -278,8 +295,11 @@ public sealed interface Control {
         }
     }
 
-    /** A node as the wire carries it. {@code joinedAt} is milliseconds since the epoch. */
-    record WireNode(String id, String name, String host, List<String> tasks, long joinedAt) {
+    /**
+     * A node as the wire carries it. {@code joinedAt} is milliseconds since the epoch; {@code key}
+     * the fingerprint of the key it proved to the master (absent in plain TCP).
+     */
+    record WireNode(String id, String name, String host, List<String> tasks, long joinedAt, String key) {
         public WireNode {
             need(id, "node", "id");
             need(name, "node", "name");
@@ -289,7 +309,7 @@ public sealed interface Control {
 
         public static WireNode of(NodeInfo node) {
             return new WireNode(node.id().value(), node.name(), node.host(), List.copyOf(node.tasks()),
-                    node.joinedAt().toEpochMilli());
+                    node.joinedAt().toEpochMilli(), node.fingerprint().orElse(null));
         }
 
         /**
@@ -298,7 +318,8 @@ public sealed interface Control {
          * @throws IllegalArgumentException if a field breaks the API's rules
          */
         public NodeInfo toInfo() {
-            return new NodeInfo(new NodeId(id), name, host, new HashSet<>(tasks), Instant.ofEpochMilli(joinedAt));
+            return new NodeInfo(new NodeId(id), name, host, new HashSet<>(tasks), Instant.ofEpochMilli(joinedAt),
+                    Optional.ofNullable(key));
         }
     }
 

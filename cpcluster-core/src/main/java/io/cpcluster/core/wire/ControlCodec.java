@@ -75,7 +75,8 @@ public final class ControlCodec {
             json.writeStartObject();
             json.write("type", wireType(message.getClass()));
             switch (message) {
-                case Control.Hello m -> json.write("version", m.version()).write("nonce", m.nonce());
+                case Control.Hello m -> json.write("version", m.version()).write("nonce", m.nonce())
+                        .write("security", m.security());
                 case Control.Auth m -> {
                     json.write("version", m.version()).write("nodeId", m.nodeId()).write("name", m.name())
                             .write("proof", m.proof());
@@ -193,7 +194,11 @@ public final class ControlCodec {
         }
         json.write("id", node.id()).write("name", node.name()).write("host", node.host());
         strings(json, "tasks", node.tasks());
-        return json.write("joinedAt", node.joinedAt()).writeEnd();
+        json.write("joinedAt", node.joinedAt());
+        if (node.key() != null) {
+            json.write("key", node.key());
+        }
+        return json.writeEnd();
     }
 
     /**
@@ -211,7 +216,7 @@ public final class ControlCodec {
             }
             f = new Fields(object, type);
             return switch (type) {
-                case "HELLO" -> new Control.Hello(f.integer("version"), f.string("nonce"));
+                case "HELLO" -> new Control.Hello(f.integer("version"), f.string("nonce"), f.string("security"));
                 case "AUTH" -> new Control.Auth(f.integer("version"), f.string("nodeId"), f.string("name"),
                         f.string("proof"), f.strings("tasks"), f.string("advertisedHost"), f.claims("links"));
                 case "AUTH_OK" -> new Control.AuthOk(f.integer("version"), f.node("node"),
@@ -460,7 +465,7 @@ public final class ControlCodec {
         private Control.WireNode node(JsonObject node) {
             Fields f = new Fields(node, type + " node");
             return new Control.WireNode(f.requiredString("id"), f.requiredString("name"), f.requiredString("host"), f.strings("tasks"),
-                    f.number("joinedAt"));
+                    f.number("joinedAt"), f.string("key"));
         }
 
         private JsonArray array(String field) {

@@ -80,6 +80,11 @@ public final class FrameInput {
         return (int) length;
     }
 
+    /** How many bytes were read from the stream and not yet taken. */
+    public int buffered() {
+        return limit - position;
+    }
+
     /**
      * Reads a whole frame.
      *

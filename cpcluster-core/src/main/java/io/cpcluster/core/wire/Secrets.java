@@ -1,9 +1,11 @@
 package io.cpcluster.core.wire;
 
+import io.cpcluster.core.tls.Keys;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import javax.crypto.Mac;
@@ -11,8 +13,10 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Tokens, tickets, nonces and proofs. A proof is {@code HMAC-SHA256(key = secret as UTF-8,
- * message = nonce)}: it shows that the sender holds the secret without sending it, and a proof
- * for one nonce is worthless for any other.
+ * message)}: it shows that the sender holds the secret without sending it. The message is the
+ * nonce, and over TLS the SHA-256 digests of the server's and the client's keys after it
+ * ({@link #bound}), so that a proof for one nonce is worthless for any other, and a proof made on
+ * one TLS connection is worthless on any connection between other keys.
  */
 public final class Secrets {
     /** Bytes of randomness in a token, a ticket and a nonce: 256 bits. */
@@ -37,6 +41,25 @@ public final class Secrets {
     /** A new nonce: 256 random bits. */
     public static byte[] newNonce() {
         return randomBytes(RANDOM_BYTES);
+    }
+
+    /**
+     * What a proof covers: the nonce, then, over TLS, the 32-byte SHA-256 digests of the server's
+     * key and the client's key (the public keys' DER encodings, as their fingerprints name them).
+     *
+     * @param serverKey the fingerprint of the key of the side that accepted the connection; null in plain TCP
+     * @param clientKey the fingerprint of the key of the side that connected; null in plain TCP
+     */
+    public static byte[] bound(byte[] nonce, String serverKey, String clientKey) {
+        if (serverKey == null || clientKey == null) {
+            return nonce;
+        }
+        byte[] server = Keys.digest(serverKey);
+        byte[] client = Keys.digest(clientKey);
+        byte[] message = Arrays.copyOf(nonce, nonce.length + server.length + client.length);
+        System.arraycopy(server, 0, message, nonce.length, server.length);
+        System.arraycopy(client, 0, message, nonce.length + server.length, client.length);
+        return message;
     }
 
     public static byte[] proof(String secret, byte[] nonce) {

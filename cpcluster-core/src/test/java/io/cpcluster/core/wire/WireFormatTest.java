@@ -77,7 +77,7 @@ class WireFormatTest {
     void messagesDecodeWhateverTheOrderOfFieldsAndIgnoreFieldsTheyDoNotKnow() {
         Control decoded = ControlCodec.decode(("{\"nonce\":\"bm9uY2U=\",\"future\":[1,2],\"version\":2,"
                 + "\"type\":\"HELLO\"}").getBytes(StandardCharsets.UTF_8));
-        assertEquals(new Control.Hello(2, "bm9uY2U="), decoded);
+        assertEquals(new Control.Hello(2, "bm9uY2U=", Control.PLAIN), decoded, "a HELLO without security is plain");
     }
 
     @Test
