@@ -9,6 +9,7 @@ import io.cpcluster.NodeConfig;
 import io.cpcluster.NodeId;
 import io.cpcluster.NodeInfo;
 import io.cpcluster.PortRange;
+import io.cpcluster.Security;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,16 +30,17 @@ import java.util.stream.Collectors;
 public final class DemoMain {
     /** What {@code --help} prints. */
     public static final String USAGE = """
-            usage: demo [--limit 50000000] [--chunk 500000] [--workers 3] [--range 55001-55999]
+            usage: demo [--limit 50000000] [--chunk 500000] [--workers 3] [--range 55001-55999] [--insecure]
 
-            Starts a master and worker nodes in this JVM, on loopback over real TCP, and counts the
-            primes below --limit: a driver node submits chunks, the workers count them and answer
-            over direct links, and the total is checked against a local count.
+            Starts a master and worker nodes in this JVM, on loopback over real TCP with TLS 1.3, and
+            counts the primes below --limit: a driver node submits chunks, the workers count them and
+            answer over direct links, and the total is checked against a local count.
 
               --limit    count the primes below this; default 50000000
               --chunk    numbers per task; default 500000
               --workers  how many worker nodes; default 3
               --range    the ports the master gives links; default 55001-55999
+              --insecure plain TCP instead of TLS
             """;
 
     private DemoMain() {
@@ -60,7 +62,9 @@ public final class DemoMain {
 
     /** Runs the demo; true when the cluster's count matches the local one. */
     static boolean run(String[] args) {
-        Options options = Options.parse(Arrays.asList(args), Set.of("limit", "chunk", "workers", "range"), Set.of());
+        Options options = Options.parse(Arrays.asList(args), Set.of("limit", "chunk", "workers", "range"),
+                Set.of("insecure"));
+        Security security = options.has("insecure") ? Security.PLAIN : Security.TLS;
         long limit = options.number("limit", 50_000_000);
         long chunk = options.number("chunk", 500_000);
         int workerCount = (int) options.number("workers", 3);
@@ -70,19 +74,22 @@ public final class DemoMain {
         MasterConfig masterConfig = MasterConfig.builder()
                 .port(0)
                 .portRange(PortRange.parse(options.get("range", PortRange.DEFAULT.toString())))
+                .security(security)
                 .build();
         System.out.printf("CPCluster demo: counting the primes below %,d on %d worker nodes over direct links%n",
                 limit, workerCount);
         try (ClusterMaster master = ClusterMaster.start(masterConfig)) {
             System.out.println("master   " + master.address().getHostString() + ":" + master.address().getPort()
-                    + ", link ports " + masterConfig.portRange());
+                    + ", link ports " + masterConfig.portRange() + master.joinInfo().fingerprint()
+                    .map(key -> ", TLS 1.3 with pinned keys (master key " + key.substring(0, 19) + "...)")
+                    .orElse(", plain TCP (--insecure)"));
             List<ClusterNode> nodes = new ArrayList<>();
             try {
                 for (int i = 1; i <= workerCount; i++) {
                     nodes.add(ClusterNode.start(PrimeJob.serve(NodeConfig.builder(), "worker-" + i)
-                            .join(master.joinInfo()).build()));
+                            .security(security).join(master.joinInfo()).build()));
                 }
-                ClusterNode driver = ClusterNode.start(NodeConfig.builder().name("driver")
+                ClusterNode driver = ClusterNode.start(NodeConfig.builder().name("driver").security(security)
                         .join(master.joinInfo()).build());
                 nodes.add(driver);
                 System.out.printf("nodes    %s; the driver submits %d chunks of %,d%n",

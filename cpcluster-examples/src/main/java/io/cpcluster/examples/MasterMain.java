@@ -10,6 +10,7 @@ import io.cpcluster.NodeInfo;
 import io.cpcluster.NodeJoined;
 import io.cpcluster.NodeLeft;
 import io.cpcluster.PortRange;
+import io.cpcluster.Security;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Set;
@@ -25,10 +26,11 @@ public final class MasterMain {
     /** What {@code --help} prints. */
     public static final String USAGE = """
             usage: master [--host 127.0.0.1] [--port 55000] [--range 55001-55999] [--join-file join.json]
-                          [--advertise HOST] [--token-env]
+                          [--advertise HOST] [--token-env] [--insecure]
 
-            Runs a CPCluster master until Ctrl-C. It writes join.json (owner-only): give that file to
-            the nodes, or set CPCLUSTER_JOIN to its path.
+            Runs a CPCluster master until Ctrl-C. It writes join.json (owner-only), with its token
+            and the fingerprint of its TLS key: give that file to the nodes, or set CPCLUSTER_JOIN to
+            its path. Its key pair is kept beside it (join.key.pem, owner-only) and reused on restart.
 
               --host       where to listen (0.0.0.0 for every interface); default 127.0.0.1
               --port       the port nodes connect to; 0 picks a free one; default 55000
@@ -39,6 +41,8 @@ public final class MasterMain {
               --advertise  the address join.json tells nodes to dial; default the --host address
               --token-env  use the token in $CPCLUSTER_TOKEN instead of reusing or minting one;
                            it must carry 128 bits or more (openssl rand -hex 32 makes one)
+              --insecure   plain TCP instead of TLS, for a network nobody else can reach; the nodes
+                           must be run with --insecure too
             """;
 
     private MasterMain() {
@@ -61,7 +65,7 @@ public final class MasterMain {
 
     private static void run(String[] args) throws InterruptedException {
         Options options = Options.parse(Arrays.asList(args),
-                Set.of("host", "port", "range", "join-file", "advertise"), Set.of("token-env"));
+                Set.of("host", "port", "range", "join-file", "advertise"), Set.of("token-env", "insecure"));
         Path joinFile = Path.of(options.get("join-file").orElseGet(
                 () -> System.getenv().getOrDefault("CPCLUSTER_JOIN", "join.json")));
         MasterConfig.Builder config = MasterConfig.builder()
@@ -70,6 +74,9 @@ public final class MasterMain {
                 .portRange(PortRange.parse(options.get("range", PortRange.DEFAULT.toString())))
                 .joinFile(joinFile);
         options.get("advertise").ifPresent(config::advertisedHost);
+        if (options.has("insecure")) {
+            config.security(Security.PLAIN);
+        }
         if (options.has("token-env")) {
             String token = System.getenv("CPCLUSTER_TOKEN");
             if (token == null || token.isBlank()) {
@@ -104,7 +111,8 @@ public final class MasterMain {
                 }
             });
             System.out.println("CPCluster master listening on " + master.address().getHostString() + ":"
-                    + master.address().getPort());
+                    + master.address().getPort() + master.joinInfo().fingerprint().map(key -> " (TLS 1.3, key " + key
+                    + ")").orElse(" (plain TCP: --insecure)"));
             System.out.println("join file: " + joinFile.toAbsolutePath() + " (owner-only; nodes dial "
                     + master.joinInfo().ip() + ":" + master.joinInfo().port() + ")");
             System.out.println("link ports: " + config.build().portRange() + " on each node's host");

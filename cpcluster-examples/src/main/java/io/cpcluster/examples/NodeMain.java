@@ -6,6 +6,7 @@ import io.cpcluster.LinkClosed;
 import io.cpcluster.LinkOpened;
 import io.cpcluster.MasterLost;
 import io.cpcluster.NodeConfig;
+import io.cpcluster.Security;
 import io.cpcluster.NodeInfo;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -26,22 +27,28 @@ import java.util.logging.Level;
 public final class NodeMain {
     /** What {@code --help} prints. */
     public static final String USAGE = """
-            usage: node [--name NAME] [--join-file join.json] [--master HOST:PORT] [--advertise HOST]
-                        [--bind HOST] [--count-primes N [--wait-for K] [--chunk SIZE]]
+            usage: node [--name NAME] [--join-file join.json] [--master HOST:PORT] [--master-key sha256:...]
+                        [--advertise HOST] [--bind HOST] [--insecure]
+                        [--count-primes N [--wait-for K] [--chunk SIZE]]
 
-            Joins a CPCluster and serves the demo's task, primes.count, until Ctrl-C. The token and
-            the master's address come from join.json (or $CPCLUSTER_JOIN), which must be yours (or
-            root's) with mode 600, as ssh requires of key files; $CPCLUSTER_TOKEN, when set,
-            overrides the token.
+            Joins a CPCluster and serves the demo's task, primes.count, until Ctrl-C. The token, the
+            master's address and the fingerprint of the master's TLS key come from join.json (or
+            $CPCLUSTER_JOIN), which must be yours (or root's) with mode 600, as ssh requires of key
+            files; $CPCLUSTER_TOKEN and $CPCLUSTER_MASTER_KEY, when set, override the token and the
+            fingerprint. The node talks TLS 1.3 to the master and its peers, and refuses a master
+            whose key is not the one join.json names.
 
               --name          the node's name; default the host name and process id
               --join-file     the join.json the master wrote; default $CPCLUSTER_JOIN, else ./join.json
               --master        the master's HOST:PORT, instead of the one in join.json
+              --master-key    the fingerprint of the master's key (the master prints it), instead of
+                              the one in join.json
               --advertise     the address other nodes dial to reach this one (behind NAT, in containers)
               --bind          where this node listens for links; default the address it reaches the master from
               --count-primes  count the primes below N on the other nodes, print the answer, and exit
               --wait-for      with --count-primes: wait for K other nodes serving the task; default 1
               --chunk         with --count-primes: numbers per task; default 500000
+              --insecure      plain TCP instead of TLS, for a master run with --insecure
             """;
 
     private NodeMain() {
@@ -58,8 +65,8 @@ public final class NodeMain {
     }
 
     private static void run(String[] args) throws InterruptedException {
-        Options options = Options.parse(Arrays.asList(args), Set.of("name", "join-file", "master", "advertise",
-                "bind", "count-primes", "wait-for", "chunk"), Set.of());
+        Options options = Options.parse(Arrays.asList(args), Set.of("name", "join-file", "master", "master-key",
+                "advertise", "bind", "count-primes", "wait-for", "chunk"), Set.of("insecure"));
         String name = options.get("name").orElseGet(NodeMain::defaultName);
         NodeConfig.Builder config = PrimeJob.serve(NodeConfig.builder(), name);
         options.get("join-file").map(Path::of).ifPresent(config::joinFile);
@@ -75,6 +82,16 @@ public final class NodeMain {
                         + master + "'");
             }
         });
+        options.get("master-key").ifPresent(key -> {
+            try {
+                config.masterKey(key);
+            } catch (IllegalArgumentException e) {
+                throw new Options.UsageException("--master-key: " + e.getMessage());
+            }
+        });
+        if (options.has("insecure")) {
+            config.security(Security.PLAIN);
+        }
         options.get("advertise").ifPresent(config::advertisedHost);
         options.get("bind").ifPresent(config::bindHost);
 

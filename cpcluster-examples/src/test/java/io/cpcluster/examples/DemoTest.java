@@ -11,4 +11,10 @@ class DemoTest {
         assertTrue(DemoMain.run(new String[] {"--limit", "3000000", "--chunk", "100000",
                 "--range", TestPorts.range(8).toString()}));
     }
+
+    @Test
+    void theDemoRunsInPlainTcpWhenAskedFor() {
+        assertTrue(DemoMain.run(new String[] {"--limit", "1000000", "--chunk", "100000",
+                "--range", TestPorts.range(8).toString(), "--insecure"}));
+    }
 }
