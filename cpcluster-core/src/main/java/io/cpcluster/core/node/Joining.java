@@ -113,7 +113,8 @@ final class Joining {
             output.write(ControlCodec.encode(new Control.Auth(Control.VERSION, id.value(),
                     config.name(), Secrets.base64(Secrets.proof(join.token(), message)), tasks,
                     config.advertisedHost().orElse(null), claims)));
-            // A master of protocol version 1 may refuse claimed links before AUTH_OK: keep those for later.
+            // A master sends nothing before AUTH_OK but a refusal; a LINK_CLOSED there (as masters
+            // before issue 9 sent) is kept for later rather than taken for an error.
             List<Control> early = new ArrayList<>();
             Control.AuthOk ok = null;
             while (ok == null) {

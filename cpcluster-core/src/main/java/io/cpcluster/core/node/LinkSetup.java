@@ -216,7 +216,7 @@ final class LinkSetup {
             connection.handshake(Duration.ofMillis(pending.remainingMillis()));
             String peerKey = null;
             if (tls != null) {
-                // The plain connection stays in hand for the guard and the closes; closing it closes both.
+                // The guard keeps the plain connection; closing either one closes both.
                 Transport.Connection plain = connection;
                 connection = tls.secure(plain, true, new byte[0], Duration.ofMillis(pending.remainingMillis()));
                 peerKey = Tls.peer(connection);
