@@ -36,6 +36,9 @@ import java.util.Optional;
  *        {@code <join file name>.key.pem} beside it (made at first start, owner-only, reused on
  *        restart so that the fingerprint in {@code join.json} stays the same), and without one, a
  *        new key pair at each start
+ * @param trustedCertificates a PEM file of the certificate authorities a PKI trusts: with it, every
+ *        node's certificate must chain to one of them; none by default (nodes' keys are recorded,
+ *        not checked against a CA)
  * @param tokenStore creates the token store; default {@code file} when there is a join file,
  *        else {@code memory}
  * @param portAllocator creates the port allocator; default {@code range}
@@ -78,7 +81,7 @@ import java.util.Optional;
  */
 public record MasterConfig(InetSocketAddress address, Optional<String> advertisedHost, PortRange portRange,
                            Optional<Path> joinFile, Optional<String> token, Transport transport,
-                           Security security, Optional<KeyFiles> keyFiles,
+                           Security security, Optional<KeyFiles> keyFiles, Optional<Path> trustedCertificates,
                            TokenStore.Provider tokenStore, PortAllocator.Provider portAllocator,
                            Duration authTimeout, Duration authFailureDelay, Duration ticketTimeout,
                            int maxControlFrameSize, Duration heartbeatTimeout, Duration rejoinGrace,
@@ -115,6 +118,7 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(security, "security");
         Objects.requireNonNull(keyFiles, "keyFiles");
+        Objects.requireNonNull(trustedCertificates, "trustedCertificates");
         Objects.requireNonNull(tokenStore, "tokenStore");
         Objects.requireNonNull(portAllocator, "portAllocator");
         Settings.positive(authTimeout, "authTimeout");
@@ -158,6 +162,7 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         builder.transport = transport;
         builder.security = security;
         builder.keyFiles = keyFiles.orElse(null);
+        builder.trustedCertificates = trustedCertificates.orElse(null);
         builder.tokenStore = tokenStore;
         builder.portAllocator = portAllocator;
         builder.authTimeout = authTimeout;
@@ -183,6 +188,7 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         return "MasterConfig[address=" + address + ", advertisedHost=" + advertisedHost + ", portRange=" + portRange
                 + ", joinFile=" + joinFile + ", token=" + (token.isPresent() ? "(hidden)" : "(none)")
                 + ", transport=" + transport.name() + ", security=" + security + ", keyFiles=" + keyFiles
+                + ", trustedCertificates=" + trustedCertificates
                 + ", tokenStore=" + tokenStore.name()
                 + ", portAllocator=" + portAllocator.name() + ", authTimeout=" + authTimeout
                 + ", authFailureDelay=" + authFailureDelay + ", ticketTimeout=" + ticketTimeout
@@ -205,6 +211,7 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         private String transportName = "tcp";
         private Security security = Security.TLS;
         private KeyFiles keyFiles;
+        private Path trustedCertificates;
         private TokenStore.Provider tokenStore;
         private String tokenStoreName;
         private PortAllocator.Provider portAllocator;
@@ -365,6 +372,20 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
          */
         public Builder keyFiles(KeyFiles files) {
             this.keyFiles = Objects.requireNonNull(files, "files");
+            return this;
+        }
+
+        /**
+         * Trusts a PKI's certificate authorities: every node's certificate must then chain to one
+         * of them (and be valid now), so only nodes whose keys the CA issued get past TLS; the
+         * token is still required. Give the master a key pair the CA issued too
+         * ({@link #keyFiles}), naming the host nodes dial, for nodes that check it instead of a pin.
+         *
+         * @param pemFile a PEM file of one or more CA certificates
+         * @return this builder
+         */
+        public Builder trustedCertificates(Path pemFile) {
+            this.trustedCertificates = Objects.requireNonNull(pemFile, "pemFile");
             return this;
         }
 
@@ -610,7 +631,7 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
                     : Services.portAllocator(portAllocatorName);
             return new MasterConfig(address, Optional.ofNullable(advertisedHost), portRange,
                     Optional.ofNullable(joinFile), Optional.ofNullable(token), chosenTransport, security,
-                    Optional.ofNullable(keyFiles), chosenStore,
+                    Optional.ofNullable(keyFiles), Optional.ofNullable(trustedCertificates), chosenStore,
                     chosenAllocator, authTimeout, authFailureDelay, ticketTimeout, maxControlFrameSize, heartbeatTimeout,
                     rejoinGrace, maxLinkRequestsPerNode, maxLinksPerNode, maxTasksPerNode, taskUpdateInterval,
                     maxUnauthenticated, maxUnauthenticatedPerAddress, writeTimeout, maxOutboxBytes);

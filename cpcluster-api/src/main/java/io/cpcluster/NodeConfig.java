@@ -49,6 +49,10 @@ import java.util.Optional;
  * @param transport how bytes move; default {@code tcp}
  * @param security TLS with pinned keys (the default), or plain TCP when asked for by name
  * @param keyFiles the node's own TLS key pair; by default it makes a new one each time it starts
+ * @param trustedCertificates a PEM file of the certificate authorities a PKI trusts: with it, the
+ *        master's and the peers' certificates must chain to one of them, and a node that pins no
+ *        master key takes a master whose certificate names the host it dials (as HTTPS does);
+ *        none by default (keys are pinned, certificates not checked)
  * @param masterKey the fingerprint of the master's key; by default from the join file
  * @param linkReaders the kind of thread that reads each direct link; default {@link ReaderThreads#PLATFORM}
  * @param handlerThreads where the handlers of peers' calls run; default {@link HandlerThreads#VIRTUAL}
@@ -92,6 +96,7 @@ import java.util.Optional;
 public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<String> token,
                          Optional<Path> joinFile, Optional<String> bindHost, Optional<String> advertisedHost,
                          Transport transport, Security security, Optional<KeyFiles> keyFiles,
+                         Optional<Path> trustedCertificates,
                          Optional<String> masterKey, ReaderThreads linkReaders, HandlerThreads handlerThreads,
                          Duration connectTimeout, Duration linkTimeout, Duration callTimeout, int maxPayloadSize,
                          int maxCallsInFlight,
@@ -130,6 +135,7 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(security, "security");
         Objects.requireNonNull(keyFiles, "keyFiles");
+        Objects.requireNonNull(trustedCertificates, "trustedCertificates");
         masterKey = Objects.requireNonNull(masterKey, "masterKey").map(key -> Settings.fingerprint(key, "masterKey"));
         Objects.requireNonNull(linkReaders, "linkReaders");
         Objects.requireNonNull(handlerThreads, "handlerThreads");
@@ -223,6 +229,7 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         builder.transport = transport;
         builder.security = security;
         builder.keyFiles = keyFiles.orElse(null);
+        builder.trustedCertificates = trustedCertificates.orElse(null);
         builder.masterKey = masterKey.orElse(null);
         builder.linkReaders = linkReaders;
         builder.handlerThreads = handlerThreads;
@@ -252,7 +259,8 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         return "NodeConfig[name=" + name + ", masters=" + masters + ", token="
                 + (token.isPresent() ? "(hidden)" : "(none)") + ", joinFile=" + joinFile + ", bindHost=" + bindHost
                 + ", advertisedHost=" + advertisedHost + ", transport=" + transport.name() + ", security=" + security
-                + ", keyFiles=" + keyFiles + ", masterKey=" + masterKey + ", linkReaders="
+                + ", keyFiles=" + keyFiles + ", trustedCertificates=" + trustedCertificates + ", masterKey=" + masterKey
+                + ", linkReaders="
                 + linkReaders + ", handlerThreads=" + handlerThreads + ", connectTimeout=" + connectTimeout
                 + ", linkTimeout=" + linkTimeout + ", callTimeout=" + callTimeout + ", maxPayloadSize=" + maxPayloadSize
                 + ", maxCallsInFlight="
@@ -276,6 +284,7 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         private String transportName = "tcp";
         private Security security = Security.TLS;
         private KeyFiles keyFiles;
+        private Path trustedCertificates;
         private String masterKey;
         private ReaderThreads linkReaders = ReaderThreads.PLATFORM;
         private HandlerThreads handlerThreads = HandlerThreads.VIRTUAL;
@@ -442,6 +451,21 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
          */
         public Builder keyFiles(KeyFiles files) {
             this.keyFiles = Objects.requireNonNull(files, "files");
+            return this;
+        }
+
+        /**
+         * Trusts a PKI's certificate authorities, for a cluster whose keys a CA issues: the master's
+         * and every peer's certificate must then chain to one of them (and be valid now), on top of
+         * the pins; a node that knows no fingerprint of the master's key takes a master whose
+         * certificate chains to them and names the host it dials (its subject alternative names, as
+         * HTTPS checks them). Give the node a key pair the CA issued ({@link #keyFiles}).
+         *
+         * @param pemFile a PEM file of one or more CA certificates
+         * @return this builder
+         */
+        public Builder trustedCertificates(Path pemFile) {
+            this.trustedCertificates = Objects.requireNonNull(pemFile, "pemFile");
             return this;
         }
 
@@ -681,7 +705,8 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
             Transport chosenTransport = transport != null ? transport : Services.transport(transportName);
             return new NodeConfig(chosenName, masters, Optional.ofNullable(token), Optional.ofNullable(joinFile),
                     Optional.ofNullable(bindHost), Optional.ofNullable(advertisedHost), chosenTransport, security,
-                    Optional.ofNullable(keyFiles), Optional.ofNullable(masterKey), linkReaders,
+                    Optional.ofNullable(keyFiles), Optional.ofNullable(trustedCertificates),
+                    Optional.ofNullable(masterKey), linkReaders,
                     handlerThreads, connectTimeout, linkTimeout, callTimeout, maxPayloadSize, maxCallsInFlight,
                     heartbeatInterval,
                     heartbeatTimeout, linkHeartbeatInterval, linkHeartbeatTimeout, reconnectDelay, reconnectMaxDelay,

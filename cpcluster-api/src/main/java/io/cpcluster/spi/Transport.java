@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Optional;
 import javax.net.ssl.SSLSocketFactory;
 
@@ -147,6 +149,17 @@ public interface Transport {
          */
         default Optional<String> peerIdentity() {
             return Optional.empty();
+        }
+
+        /**
+         * Returns the certificate chain the other end presented in the transport's handshake (for
+         * TLS, its certificate first), once {@link #handshake(Duration)} has returned: what a
+         * master that trusts a PKI checks a node's chain with.
+         *
+         * @return the chain; empty when the transport has none, as plain TCP
+         */
+        default List<X509Certificate> peerCertificates() {
+            return List.of();
         }
     }
 }

@@ -2,6 +2,7 @@ package io.cpcluster.cdi;
 
 import io.cpcluster.HandlerThreads;
 import io.cpcluster.JoinInfo;
+import io.cpcluster.KeyFiles;
 import io.cpcluster.MasterConfig;
 import io.cpcluster.NodeConfig;
 import io.cpcluster.PortRange;
@@ -45,6 +46,11 @@ final class ClusterSettings {
             "cpcluster.transport", "how bytes move, for the node and the master",
             "cpcluster.security", "tls (the default) or plain, for the node and the master",
             "cpcluster.master-key", "the fingerprint of the master's TLS key, sha256:...",
+            "cpcluster.trusted-certificates", "a PEM file of the CAs a PKI trusts (node and master)",
+            "cpcluster.node.key-file", "the node's PEM private key (with node.certificate-file)",
+            "cpcluster.node.certificate-file", "the node's PEM certificate (with node.key-file)",
+            "cpcluster.master.key-file", "the master's PEM private key (with master.certificate-file)",
+            "cpcluster.master.certificate-file", "the master's PEM certificate (with master.key-file)",
             "cpcluster.node.name", "the node's name",
             "cpcluster.node.bind-host", "where the node listens for links",
             "cpcluster.node.advertised-host", "where other nodes dial this node",
@@ -180,6 +186,8 @@ final class ClusterSettings {
         MasterConfig.Builder master = MasterConfig.builder();
         set("cpcluster.transport", Function.identity(), "a transport name such as tcp", master::transport);
         set("cpcluster.security", ClusterSettings::security, "tls or plain", master::security);
+        set("cpcluster.trusted-certificates", Path::of, "a file path", master::trustedCertificates);
+        keyFiles("cpcluster.master.key-file", "cpcluster.master.certificate-file", master::keyFiles);
         set("cpcluster.master.host", Function.identity(), "a host name or address", master::host);
         set("cpcluster.master.port", ClusterSettings::port, "a port from 0 to 65535", master::port);
         set("cpcluster.master.port-range", PortRange::parse, "a range such as 55001-55999", master::portRange);
@@ -214,6 +222,8 @@ final class ClusterSettings {
         set("cpcluster.transport", Function.identity(), "a transport name such as tcp", node::transport);
         set("cpcluster.security", ClusterSettings::security, "tls or plain", node::security);
         set("cpcluster.master-key", JoinInfo::checkFingerprint, "sha256: and 64 hex digits", node::masterKey);
+        set("cpcluster.trusted-certificates", Path::of, "a file path", node::trustedCertificates);
+        keyFiles("cpcluster.node.key-file", "cpcluster.node.certificate-file", node::keyFiles);
         set("cpcluster.node.name", Function.identity(), "a name of 1 to 128 characters", node::name);
         set("cpcluster.token", Function.identity(), "a strong token (see TokenStore.requireStrong)", node::token);
         set("cpcluster.join", Path::of, "a file path", node::joinFile);
@@ -272,6 +282,20 @@ final class ClusterSettings {
                 problems.add(describe(key) + ": " + e.getMessage());
             }
         });
+    }
+
+    /** A key pair given as two files: both keys, or neither. */
+    private void keyFiles(String keyKey, String certificateKey, Consumer<KeyFiles> setter) {
+        Optional<Path> key = parsed(keyKey, Path::of, "a file path");
+        Optional<Path> certificate = parsed(certificateKey, Path::of, "a file path");
+        if (key.isPresent() && certificate.isPresent()) {
+            setter.accept(new KeyFiles(key.get(), certificate.get()));
+        } else if (key.isPresent() != certificate.isPresent()) {
+            String given = key.isPresent() ? keyKey : certificateKey;
+            String missing = key.isPresent() ? certificateKey : keyKey;
+            problems.add(describe(given) + " needs " + missing + " too: a key pair is a private key and its"
+                    + " certificate (they may name the same PEM file)");
+        }
     }
 
     private <T> Optional<T> parsed(String key, Function<String, T> parse, String expected) {

@@ -63,6 +63,13 @@ class ClusterSettingsTest {
         Map<String, String> all = Map.ofEntries(
                 Map.entry("cpcluster.masters", "m1:1, m2:2"),
                 Map.entry("cpcluster.transport", "tcp"),
+                Map.entry("cpcluster.security", "PLAIN"),
+                Map.entry("cpcluster.master-key", "SHA256:" + "AB".repeat(32)),
+                Map.entry("cpcluster.trusted-certificates", "/etc/ca.pem"),
+                Map.entry("cpcluster.node.key-file", "/etc/node.key"),
+                Map.entry("cpcluster.node.certificate-file", "/etc/node.crt"),
+                Map.entry("cpcluster.master.key-file", "/etc/master.pem"),
+                Map.entry("cpcluster.master.certificate-file", "/etc/master.pem"),
                 Map.entry("cpcluster.node.advertised-host", "n.example"),
                 Map.entry("cpcluster.node.link-readers", "virtual"),
                 Map.entry("cpcluster.node.handler-threads", "serial"),
@@ -103,6 +110,15 @@ class ClusterSettingsTest {
         assertTrue(settings.masterEnabled());
         assertEquals(List.of("m1:1", "m2:2"), node.masters().stream().map(a -> a.getHostString() + ":" + a.getPort())
                 .toList());
+        assertEquals(io.cpcluster.Security.PLAIN, node.security());
+        assertEquals(io.cpcluster.Security.PLAIN, master.security());
+        assertEquals(Optional.of("sha256:" + "ab".repeat(32)), node.masterKey());
+        assertEquals(Optional.of(java.nio.file.Path.of("/etc/ca.pem")), node.trustedCertificates());
+        assertEquals(Optional.of(java.nio.file.Path.of("/etc/ca.pem")), master.trustedCertificates());
+        assertEquals(Optional.of(new io.cpcluster.KeyFiles(java.nio.file.Path.of("/etc/node.key"),
+                java.nio.file.Path.of("/etc/node.crt"))), node.keyFiles());
+        assertEquals(Optional.of(new io.cpcluster.KeyFiles(java.nio.file.Path.of("/etc/master.pem"),
+                java.nio.file.Path.of("/etc/master.pem"))), master.keyFiles());
         assertEquals(ReaderThreads.VIRTUAL, node.linkReaders());
         assertEquals(io.cpcluster.HandlerThreads.SERIAL, node.handlerThreads());
         assertEquals(1048576, node.maxPayloadSize());
@@ -155,6 +171,8 @@ class ClusterSettingsTest {
     void badValuesAndUnknownKeysAreProblemsThatNameTheKeyAndSourceButNeverTheToken() throws Exception {
         Properties system = new Properties();
         system.setProperty("cpcluster.node.link-readers", "green");
+        system.setProperty("cpcluster.node.key-file", "node.key.pem");
+        system.setProperty("cpcluster.security", "maybe");
         ClusterSettings settings = ClusterSettings.load(Map.of("cpcluster.token", "tiny-token",
                 "cpcluster.node.heartbeat", "5s", "cpcluster.node.link-heartbeat", "5s/1s"), system,
                 Map.of(), withFile("cpcluster.master.port=huge\ncpcluster.master.prot=1\n"));
@@ -170,6 +188,9 @@ class ClusterSettingsTest {
         assertTrue(problems.contains("cpcluster.node.heartbeat = '5s' (the ClusterExtension's map) must be two durations"
                 + " such as 1s/5s"), problems);
         assertTrue(problems.contains("cpcluster.node.link-heartbeat = '5s/1s' (the ClusterExtension's map): "), problems);
+        assertTrue(problems.contains("cpcluster.node.key-file = 'node.key.pem' (system property) needs"
+                + " cpcluster.node.certificate-file too"), problems);
+        assertTrue(problems.contains("cpcluster.security = 'maybe' (system property) must be tls or plain"), problems);
         assertFalse(problems.contains("tiny-token"), problems);
         assertEquals("CPCLUSTER_NODE_LINK_READERS", ClusterSettings.variable("cpcluster.node.link-readers"));
     }

@@ -52,6 +52,11 @@ class ForwardingConnection implements Transport.Connection {
     }
 
     @Override
+    public java.util.List<java.security.cert.X509Certificate> peerCertificates() {
+        return inner.peerCertificates();
+    }
+
+    @Override
     public void close() throws IOException {
         inner.close();
     }

@@ -38,8 +38,13 @@ class SeparateProcessesIT {
             assertTrue(Files.exists(join), master.output());
             assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
                     Files.getPosixFilePermissions(join));
-            assertTrue(Files.readString(join).contains("\"port\":\"" + listening.substring(listening.indexOf(':') + 1)
-                    + "\""), Files.readString(join));
+            // "127.0.0.1:PORT (TLS 1.3, key sha256:...)"
+            String port = listening.substring(listening.indexOf(':') + 1, listening.indexOf(' '));
+            String key = listening.substring(listening.indexOf("key ") + 4, listening.indexOf(')'));
+            assertTrue(Files.readString(join).contains("\"port\":\"" + port + "\""), Files.readString(join));
+            assertTrue(Files.readString(join).contains("\"fingerprint\":\"" + key + "\""), Files.readString(join));
+            assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
+                    Files.getPosixFilePermissions(dir.resolve("join.key.pem")), "the master's key is owner-only");
 
             try (JvmProcess worker = JvmProcess.java(dir, Map.of(), List.of("-jar", JAR.toString(), "node",
                     "--name", "worker"))) {

@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.List;
 
 /**
  * TLS key pairs in files: the master's own, made at its first start and kept beside its join file
@@ -67,6 +69,21 @@ public final class KeyPairFiles {
                     + ": " + e, e);
         }
         return Keys.read(key, certificate, keyFile.toAbsolutePath() + " and " + files.certificate().toAbsolutePath());
+    }
+
+    /**
+     * Reads the certificate authorities a PKI trusts (a PEM bundle; not secret).
+     *
+     * @throws ClusterException if the file is missing or holds no certificate
+     */
+    public static List<X509Certificate> authorities(Path file) {
+        try {
+            return Keys.certificates(Files.readString(file, StandardCharsets.US_ASCII),
+                    "trusted certificates file " + file.toAbsolutePath());
+        } catch (IOException e) {
+            throw new ClusterException("could not read the trusted certificates file " + file.toAbsolutePath() + ": "
+                    + e, e);
+        }
     }
 
     private static String readPrivate(Path file, Path real) {

@@ -7,6 +7,7 @@ import io.cpcluster.NodeId;
 import io.cpcluster.NodeInfo;
 import io.cpcluster.ProtocolException;
 import io.cpcluster.TaskBinding;
+import io.cpcluster.core.tls.Tls;
 import io.cpcluster.core.wire.Addresses;
 import io.cpcluster.core.wire.Control;
 import io.cpcluster.core.wire.ControlCodec;
@@ -16,6 +17,7 @@ import io.cpcluster.spi.PortAllocator;
 import io.cpcluster.spi.TokenStore;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -40,6 +42,8 @@ final class Admission {
     private final TokenStore tokens;
     private final PortAllocator ports;
     private final AuthThrottle throttle;
+    /** The master's TLS; null in plain TCP. */
+    private final Tls tls;
     /** The fingerprint of the master's TLS key; null in plain TCP. */
     private final String masterKey;
     final AtomicLong authenticated = new AtomicLong();
@@ -49,9 +53,10 @@ final class Admission {
     /** Refusals are logged, but a flood of them is not: one line, then one every few seconds. */
     private final RepeatedWarning refusals = new RepeatedWarning(LOG, Duration.ofSeconds(5));
 
-    Admission(MasterConfig config, Ledger ledger, TokenStore tokens, PortAllocator ports, String masterKey) {
+    Admission(MasterConfig config, Ledger ledger, TokenStore tokens, PortAllocator ports, Tls tls) {
         this.config = config;
-        this.masterKey = masterKey;
+        this.tls = tls;
+        this.masterKey = tls == null ? null : tls.fingerprint();
         this.ledger = ledger;
         this.tokens = tokens;
         this.ports = ports;
@@ -83,6 +88,18 @@ final class Admission {
             claims = claims(id, auth.links());
         } catch (IllegalArgumentException e) {
             throw new ProtocolException("malformed AUTH: " + e.getMessage(), e);
+        }
+        if (tls != null && tls.hasAuthorities()) {
+            try {
+                tls.checkClient(session.certificates());
+            } catch (CertificateException e) {
+                refusals.log(() -> "refused a node named '" + ControlCodec.quote(auth.name()) + "' from "
+                        + Addresses.text(session.remote()) + ": its certificate: " + e.getMessage());
+                session.sendAndClose(new Control.AuthFailed("the master trusts certificates its authorities"
+                        + " (MasterConfig.trustedCertificates) issued, and this node's was not: " + e.getMessage()
+                        + ". Give the node a key pair they issued (NodeConfig.keyFiles)"), "certificate refused");
+                return false;
+            }
         }
         InetAddress from = session.remote().getAddress();
         long paused = throttle.admit(from);

@@ -153,11 +153,11 @@ final class Book {
 
     /**
      * More than the fields' names and punctuation of a node object, the longest {@code joinedAt},
-     * and the message around it in a {@code NODE_UPDATED} take:
-     * {@code {"type":"NODE_UPDATED","node":{"id":"","name":"","host":"","tasks":,"joinedAt":-9223372036854775808}}}
-     * is 101 bytes.
+     * its key's fingerprint and the message around it in a {@code NODE_UPDATED} take:
+     * {@code {"type":"NODE_UPDATED","node":{"id":"","name":"","host":"","tasks":,"joinedAt":-9223372036854775808,"key":"sha256:<64 hex digits>"}}}
+     * is 181 bytes.
      */
-    static final int NODE_OVERHEAD_BYTES = 128;
+    static final int NODE_OVERHEAD_BYTES = 208;
 
     /**
      * At least as many bytes as a node takes in a {@code NODE_JOINED} or {@code NODE_UPDATED}, or

@@ -134,7 +134,7 @@ public final class Master implements ClusterMaster {
                 return closed;
             }
         };
-        this.admission = new Admission(config, ledger, tokens, ports, tls == null ? null : tls.fingerprint());
+        this.admission = new Admission(config, ledger, tokens, ports, tls);
         // The master's timer runs no SPI call: what it starts runs on a virtual thread.
         this.brokering = new Brokering(ledger, ports, graceEnd, (task, millis) -> schedule(() -> offTimer(task),
                 millis));
@@ -171,7 +171,8 @@ public final class Master implements ClusterMaster {
             // Only a store that kept its tokens from an earlier run means nodes may come back with links.
             boolean restarted = tokens.restored();
             String token = settleToken(config, tokens);
-            Tls tls = config.security() == Security.TLS ? new Tls(keys(config)) : null;
+            Tls tls = config.security() == Security.TLS ? new Tls(keys(config),
+                    config.trustedCertificates().map(KeyPairFiles::authorities).orElse(List.of())) : null;
             Transport.Listener listener;
             try {
                 listener = config.transport().listen(config.address());

@@ -18,6 +18,8 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
@@ -53,6 +55,8 @@ final class Session {
     private volatile Outbox outbox;
     private volatile Future<?> authDeadline = CompletableFuture.completedFuture(null);
     private volatile NodeInfo node;
+    /** The chain the node presented in the TLS handshake; empty before it, or in plain TCP. */
+    private volatile List<X509Certificate> certificates = List.of();
     /** The identity the transport proved for the other end; empty until its handshake, or for plain TCP. */
     private volatile Optional<String> identity = Optional.empty();
     private volatile long lastHeard = System.nanoTime();
@@ -76,6 +80,11 @@ final class Session {
     /** The identity the transport proved for the node, if it proves one. */
     Optional<String> identity() {
         return identity;
+    }
+
+    /** The chain the node presented in the TLS handshake; empty in plain TCP. */
+    List<X509Certificate> certificates() {
+        return certificates;
     }
 
     /** When a frame last came from the node (System.nanoTime()). */
@@ -109,6 +118,8 @@ final class Session {
             refusePlain(new SequenceInputStream(new ByteArrayInputStream(new byte[] {(byte) first}), plain));
             return null;
         }
+        // No plain frame may go into the TLS stream: an auth timeout meanwhile only closes.
+        output = null;
         Transport.Connection secured = tls.secure(connection, false, new byte[] {(byte) first},
                 master.config().authTimeout());
         connection = secured;
@@ -118,6 +129,7 @@ final class Session {
             return null;
         }
         identity = Optional.of(Tls.peer(secured));
+        certificates = secured.peerCertificates();
         output = new FrameOutput(secured.output());
         return new FrameInput(secured.input());
     }

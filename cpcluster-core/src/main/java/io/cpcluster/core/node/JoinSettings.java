@@ -24,7 +24,9 @@ import java.util.Optional;
  *
  * @param token the token to prove
  * @param masters the masters to try, in order
- * @param masterKey the fingerprint the master's key must have; empty with {@link Security#PLAIN}
+ * @param masterKey the fingerprint the master's key must have; empty with {@link Security#PLAIN}, or
+ *        when the node trusts a PKI's authorities and was given no fingerprint (it then identifies
+ *        the master by its certificate)
  */
 public record JoinSettings(String token, List<InetSocketAddress> masters, Optional<String> masterKey) {
     static final String TOKEN_VARIABLE = "CPCLUSTER_TOKEN";
@@ -56,6 +58,8 @@ public record JoinSettings(String token, List<InetSocketAddress> masters, Option
                 }
             }
         }
+        // With a PKI's authorities a node may go without a pin: it checks the master's certificate instead.
+        boolean pinNeeded = tls && config.trustedCertificates().isEmpty();
         boolean needFile = token == null || masters.isEmpty() || (tls && masterKey == null);
         if (needFile && (named.isPresent() || Files.exists(file))) {
             JoinInfo join = JoinFiles.read(file);
@@ -65,7 +69,7 @@ public record JoinSettings(String token, List<InetSocketAddress> masters, Option
             if (masters.isEmpty()) {
                 masters = List.of(join.address());
             }
-            if (tls && masterKey == null) {
+            if (tls && masterKey == null && (join.fingerprint().isPresent() || pinNeeded)) {
                 masterKey = join.fingerprint().orElseThrow(() -> new ClusterException("the join file "
                         + file.toAbsolutePath() + " names no fingerprint of the master's key, so this node cannot"
                         + " tell the master from an impostor: it was written by a master running with security"
@@ -83,11 +87,12 @@ public record JoinSettings(String token, List<InetSocketAddress> masters, Option
                     + " it the join.json the master wrote (NodeConfig.joinFile, the " + JOIN_VARIABLE
                     + " environment variable, or ./join.json)");
         }
-        if (tls && masterKey == null) {
+        if (pinNeeded && masterKey == null) {
             throw new ClusterException("this node does not know the fingerprint of the master's key, so it cannot tell"
                     + " the master from an impostor: give it the join.json the master wrote, or set"
                     + " NodeConfig.masterKey or the " + MASTER_KEY_VARIABLE + " environment variable (the master"
-                    + " logs its fingerprint at start); or run the master and every node with security PLAIN");
+                    + " logs its fingerprint at start), or NodeConfig.trustedCertificates for a PKI; or run the master"
+                    + " and every node with security PLAIN");
         }
         return new JoinSettings(token, masters, Optional.ofNullable(masterKey));
     }

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * A node's handshake with a master (PROTOCOL.md §3 and §4): the transport's own handshake,
@@ -96,10 +97,12 @@ final class Joining {
                     throw new ProtocolException("the master at " + Addresses.text(address)
                             + " sent more than its HELLO before the TLS handshake");
                 }
-                connection = tls.secure(socket, true, new byte[0], config.connectTimeout());
+                String pinned = join.masterKey().orElse(null);
+                // Without a pin, a PKI: the master's certificate must chain to the authorities and name its host.
+                connection = pinned != null ? tls.secure(socket, true, new byte[0], config.connectTimeout())
+                        : tls.secureIdentifying(socket, config.connectTimeout());
                 masterKey = Tls.peer(connection);
-                String pinned = join.masterKey().orElseThrow();
-                if (!masterKey.equals(pinned)) {
+                if (pinned != null && !masterKey.equals(pinned)) {
                     throw new AuthenticationException("the master at " + Addresses.text(address) + " is not the one"
                             + " join.json names: its key is " + masterKey + ", and this node pins " + pinned
                             + " (the fingerprint in join.json, CPCLUSTER_MASTER_KEY or NodeConfig.masterKey). Nothing"
@@ -150,19 +153,32 @@ final class Joining {
                         config.heartbeatInterval().toMillis());
             }
             return new Joined(self, others, early, connection, input, output);
+        } catch (SSLHandshakeException e) {
+            MasterLink.closeQuietly(socket);
+            if (timedOut.get() || e.getCause() instanceof IOException) {
+                throw unavailable(address, e, timedOut.get());
+            }
+            // This node refused the master's certificate (its chain, or the host it names).
+            throw new AuthenticationException("the TLS handshake with the master at " + Addresses.text(address)
+                    + " failed: " + e.getMessage() + (tls.hasAuthorities() ? ". With NodeConfig.trustedCertificates,"
+                    + " the master's certificate must chain to them and name the host dialed" : ""), e);
         } catch (IOException e) {
             MasterLink.closeQuietly(socket);
-            throw new MasterUnavailableException(timedOut.get()
-                    ? "the master at " + Addresses.text(address) + " did not complete the handshake within "
-                            + config.connectTimeout().toMillis() + " ms"
-                    : "lost the connection to the master at " + Addresses.text(address) + " while joining: "
-                            + e.getMessage(), e);
+            throw unavailable(address, e, timedOut.get());
         } catch (RuntimeException e) {
             MasterLink.closeQuietly(socket);
             throw e;
         } finally {
             deadline.cancel(false);
         }
+    }
+
+    private MasterUnavailableException unavailable(InetSocketAddress address, IOException e, boolean timedOut) {
+        return new MasterUnavailableException(timedOut
+                ? "the master at " + Addresses.text(address) + " did not complete the handshake within "
+                        + config.connectTimeout().toMillis() + " ms"
+                : "lost the connection to the master at " + Addresses.text(address) + " while joining: "
+                        + e.getMessage(), e);
     }
 
     /** Fails at once when this node and the master disagree on TLS, naming the setting to change. */

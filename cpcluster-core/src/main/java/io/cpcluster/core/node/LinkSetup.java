@@ -229,8 +229,14 @@ final class LinkSetup {
             }
             FrameInput input = new FrameInput(connection.input());
             FrameOutput output = new FrameOutput(connection.output());
-            Control.LinkHello hello = ControlCodec.decode(requiredFromPeer(input), Control.LinkHello.class,
-                    "from the peer");
+            Control.LinkHello hello = switch (ControlCodec.decode(requiredFromPeer(input))) {
+                case Control.LinkHello first -> first;
+                // Over TLS, an acceptor that takes this node's key for another's says so first.
+                case Control.LinkDenied denied -> throw new ClusterException(peer.label() + " refused the link ("
+                        + ControlCodec.quote(String.valueOf(denied.code())) + "): " + ControlCodec.quote(denied.reason()));
+                case Control other -> throw new ProtocolException("expected LINK_HELLO from the peer, got "
+                        + ControlCodec.wireType(other.getClass()));
+            };
             if (!hello.linkId().equals(linkId.value())) {
                 throw new ProtocolException("the node at " + where + " answered for link "
                         + ControlCodec.quote(hello.linkId()) + ", not " + linkId);

@@ -104,7 +104,8 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Sub
         this.tasks = new Tasks(config.tasks());
         this.membership = new Membership(id, events, this::forgetPeer);
         this.tls = config.security() == Security.TLS ? new Tls(config.keyFiles().map(KeyPairFiles::read)
-                .orElseGet(() -> Keys.generate("cpcluster node"))) : null;
+                .orElseGet(() -> Keys.generate("cpcluster node")),
+                config.trustedCertificates().map(KeyPairFiles::authorities).orElse(List.of())) : null;
         if (tls == null) {
             Insecure.warn("node", "its master connection and links are plain TCP: anyone on the network can read its"
                     + " tasks, and pass for its master or its peers");

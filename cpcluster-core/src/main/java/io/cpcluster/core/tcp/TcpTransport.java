@@ -12,6 +12,10 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSocket;
@@ -132,7 +136,7 @@ public final class TcpTransport implements Transport {
         @Override
         public Connection secure(SSLSocketFactory tls, boolean client, byte[] consumed) throws IOException {
             SSLSocket secured = (SSLSocket) (client
-                    ? tls.createSocket(socket, socket.getInetAddress().getHostAddress(), socket.getPort(), true)
+                    ? tls.createSocket(socket, remoteAddress().getHostString(), socket.getPort(), true)
                     : tls.createSocket(socket, new ByteArrayInputStream(consumed), true));
             return new TlsConnection(this, secured);
         }
@@ -199,6 +203,21 @@ public final class TcpTransport implements Transport {
                 return Optional.of(Tls.peerFingerprint(socket.getSession()));
             } catch (SSLPeerUnverifiedException e) {
                 return Optional.empty();
+            }
+        }
+
+        @Override
+        public List<X509Certificate> peerCertificates() {
+            try {
+                List<X509Certificate> chain = new ArrayList<>();
+                for (Certificate each : socket.getSession().getPeerCertificates()) {
+                    if (each instanceof X509Certificate x509) {
+                        chain.add(x509);
+                    }
+                }
+                return List.copyOf(chain);
+            } catch (SSLPeerUnverifiedException e) {
+                return List.of();
             }
         }
 

@@ -176,6 +176,29 @@ public final class Keys {
         return pair;
     }
 
+    /**
+     * Reads every certificate in a PEM text (a CA bundle).
+     *
+     * @param where where the text came from, for messages
+     * @throws ClusterException if it is unreadable or holds no certificate
+     */
+    public static List<X509Certificate> certificates(String text, String where) {
+        List<X509Certificate> certificates = new ArrayList<>();
+        try {
+            for (Object item : items(text)) {
+                if (item instanceof X509CertificateHolder holder) {
+                    certificates.add(new JcaX509CertificateConverter().getCertificate(holder));
+                }
+            }
+        } catch (IOException | GeneralSecurityException e) {
+            throw new ClusterException("could not read the certificates in " + where + ": " + e, e);
+        }
+        if (certificates.isEmpty()) {
+            throw new ClusterException(where + " holds no PEM certificate (BEGIN CERTIFICATE)");
+        }
+        return List.copyOf(certificates);
+    }
+
     private static List<Object> items(String text) throws IOException {
         List<Object> items = new ArrayList<>();
         try (PEMParser parser = new PEMParser(new StringReader(text))) {
