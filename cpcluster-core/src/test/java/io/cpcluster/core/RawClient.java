@@ -19,12 +19,15 @@ import javax.net.ssl.SSLSocket;
 /**
  * A hand-driven client that speaks the wire protocol byte by byte, to send the master (or a
  * link) what a real node never would. It speaks TLS as a node does: to a master, once it reads a
- * HELLO that says {@code tls} (with a key of its own); to a link port, from the start when made
- * by {@link #link} with keys. {@link #proof} makes the token proof for the connection it is on.
+ * HELLO that says {@code tls} (with the key raw clients share, or its own: {@link #withKeys}); to a
+ * link port, from the start when made by {@link #link} with keys. {@link #proof} makes the token
+ * proof for the connection it is on.
  */
 final class RawClient implements AutoCloseable {
+    /** The key most raw clients prove: one per JVM, since making a key and a TLS context per client is slow. */
+    private static final Tls SHARED = new Tls(Keys.generate("raw client"));
     private final Socket plain;
-    private final Keys.Pair keys;
+    private final Tls tls;
     private FrameInput input;
     private OutputStream output;
     /** The key the other side proved, once TLS is up. */
@@ -36,11 +39,11 @@ final class RawClient implements AutoCloseable {
 
     /** Connects from a chosen local address (another loopback address, such as 127.0.0.2), or any when null. */
     RawClient(InetSocketAddress address, java.net.InetAddress from) throws IOException {
-        this(address, from, Keys.generate("raw client"));
+        this(address, from, SHARED);
     }
 
-    private RawClient(InetSocketAddress address, java.net.InetAddress from, Keys.Pair keys) throws IOException {
-        this.keys = keys;
+    private RawClient(InetSocketAddress address, java.net.InetAddress from, Tls tls) throws IOException {
+        this.tls = tls;
         plain = from == null ? new Socket(address.getAddress(), address.getPort())
                 : new Socket(address.getAddress(), address.getPort(), from, 0);
         plain.setSoTimeout(15_000);
@@ -53,21 +56,26 @@ final class RawClient implements AutoCloseable {
      * {@code keys} is null.
      */
     static RawClient link(InetSocketAddress address, Keys.Pair keys) throws IOException {
-        RawClient client = new RawClient(address, null, keys != null ? keys : Keys.generate("raw client"));
+        RawClient client = new RawClient(address, null, keys != null ? new Tls(keys) : SHARED);
         if (keys != null) {
             client.secure();
         }
         return client;
     }
 
+    /** Connects to a master, proving {@code keys} (rather than the key raw clients share) once TLS is up. */
+    static RawClient withKeys(InetSocketAddress address, Keys.Pair keys) throws IOException {
+        return new RawClient(address, null, new Tls(keys));
+    }
+
     /** The key pair this client proves over TLS. */
     Keys.Pair keys() {
-        return keys;
+        return tls.keys();
     }
 
     /** Layers TLS over the connection, as a node does after the master's HELLO. */
     void secure() throws IOException {
-        SSLSocket secured = (SSLSocket) new Tls(keys).socketFactory().createSocket(plain,
+        SSLSocket secured = (SSLSocket) tls.socketFactory().createSocket(plain,
                 plain.getInetAddress().getHostAddress(), plain.getPort(), true);
         secured.startHandshake();
         peerKey = Tls.peerFingerprint(secured.getSession());
@@ -78,7 +86,7 @@ final class RawClient implements AutoCloseable {
     /** The token proof for a HELLO's nonce on this connection (bound to both keys over TLS). */
     String proof(String token, Control.Hello hello) {
         return Secrets.base64(Secrets.proof(token, Secrets.bound(Secrets.fromBase64(hello.nonce()), peerKey,
-                peerKey == null ? null : keys.fingerprint())));
+                peerKey == null ? null : tls.fingerprint())));
     }
 
     /** Reads one control frame, or null at the end of the stream. */

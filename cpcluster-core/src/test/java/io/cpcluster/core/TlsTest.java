@@ -256,7 +256,7 @@ class TlsTest {
         await().atMost(WAIT).until(() -> master.nodes().isEmpty());
 
         // The same proof on a new connection (a new nonce, and a key of its own): refused.
-        try (RawClient replaying = new RawClient(master.address())) {
+        try (RawClient replaying = RawClient.withKeys(master.address(), Keys.generate("replayer"))) {
             replaying.read(Control.Hello.class);
             assertRefused(replaying, auth("replaying-node", captured));
         }
