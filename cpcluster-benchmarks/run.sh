@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds the benchmarks and runs them all, CPCluster beside its raw-socket baselines, in one run
-# (about 8 minutes on 2 cores). Writes cpcluster-benchmarks/results/benchmarks.json (JMH) and
-# benchmarks.md (the comparison table README.md carries) and prints the table.
+# Builds the benchmarks and runs them all, CPCluster beside its raw-socket baselines, in one run:
+# plain TCP beside plain sockets, and TLS 1.3 (CPCluster's defaults) beside the JDK's SSLSocket
+# (about 16 minutes on 2 cores, build included; see io.cpcluster.benchmarks.Run for the plan).
+# Writes cpcluster-benchmarks/results/benchmarks.json (JMH) and benchmarks.md (the comparison
+# tables README.md carries: TLS, plain, and what TLS costs) and prints them.
 #   cpcluster-benchmarks/run.sh            the full run
 #   cpcluster-benchmarks/run.sh --quick    one short iteration each: checks that all runs, measures nothing
 # Other arguments go to the runner (see io.cpcluster.benchmarks.Run: --include REGEX, --out DIR).

@@ -3,6 +3,7 @@ package io.cpcluster.benchmarks;
 import io.cpcluster.ClusterNode;
 import io.cpcluster.DirectLink;
 import io.cpcluster.ReaderThreads;
+import io.cpcluster.Security;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -11,6 +12,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -21,7 +23,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * {@value #CALLERS} threads calling over one direct link at once, each waiting for its answer (a
  * 64-byte {@code byte[]} echoed), with the defaults: their calls and the answers share the link's
- * socket writes. Compare with {@link RawManyCallers}.
+ * socket writes. Compare with {@link RawManyCallers} of the same security.
  */
 @State(Scope.Benchmark)
 @Threads(ManyCallers.CALLERS)
@@ -33,6 +35,10 @@ import org.openjdk.jmh.annotations.Warmup;
 public class ManyCallers {
     /** How many threads call at once. */
     static final int CALLERS = 16;
+
+    /** TLS 1.3 (the default) or plain TCP, on the master and every node. */
+    @Param({"PLAIN", "TLS"})
+    public Security security;
 
     private Fixture fixture;
     private DirectLink link;
@@ -47,7 +53,7 @@ public class ManyCallers {
     /** Starts a master, a server node and a client node, and links them. */
     @Setup
     public void setUp() {
-        fixture = new Fixture();
+        fixture = new Fixture(security);
         ClusterNode server = fixture.node("server", ReaderThreads.PLATFORM,
                 b -> b.handle("echo", byte[].class, bytes -> bytes));
         ClusterNode client = fixture.node("client", ReaderThreads.PLATFORM, b -> b);

@@ -4,6 +4,7 @@ import io.cpcluster.ClusterNode;
 import io.cpcluster.DirectLink;
 import io.cpcluster.NodeConfig;
 import io.cpcluster.ReaderThreads;
+import io.cpcluster.Security;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +15,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -23,7 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * What the master sustains: nodes joining (connect, challenge, proof, node list) one after
  * another, and links brokered between 100 connected nodes. Each operation also closes what it
- * opened, so the cluster stays the same size. Compare with {@link RawConnect}.
+ * opened, so the cluster stays the same size. With TLS, each joining node makes its key pair as it
+ * starts, as a node does by default. Compare with {@link RawConnect}.
  */
 @State(Scope.Benchmark)
 @Fork(1)
@@ -35,6 +38,10 @@ public class MasterRates {
     /** How many nodes are connected while links are brokered. */
     static final int NODES = 100;
 
+    /** TLS 1.3 (the default) or plain TCP, on the master and every node. */
+    @Param({"PLAIN", "TLS"})
+    public Security security;
+
     private Fixture fixture;
     private NodeConfig joining;
     private final List<ClusterNode> nodes = new ArrayList<>();
@@ -43,11 +50,11 @@ public class MasterRates {
     /** Starts a master and 100 nodes. */
     @Setup(Level.Trial)
     public void setUp() {
-        fixture = new Fixture();
+        fixture = new Fixture(security);
         for (int i = 0; i < NODES; i++) {
             nodes.add(fixture.node("node-" + i, ReaderThreads.VIRTUAL, b -> b));
         }
-        joining = NodeConfig.builder().name("joining").join(fixture.master.joinInfo()).build();
+        joining = fixture.nodeConfig("joining").build();
     }
 
     /**

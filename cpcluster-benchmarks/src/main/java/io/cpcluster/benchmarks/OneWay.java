@@ -3,6 +3,7 @@ package io.cpcluster.benchmarks;
 import io.cpcluster.ClusterNode;
 import io.cpcluster.DirectLink;
 import io.cpcluster.ReaderThreads;
+import io.cpcluster.Security;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -25,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * the receiver falls behind), then the sender waits until the last has reached the receiver's
  * consumer (its acknowledgement). The receiver checks that every message arrives, whole and in
  * order. Scores are messages per second; MB/s is that times the size. Compare with
- * {@link RawOneWay}.
+ * {@link RawOneWay} of the same security.
  */
 @State(Scope.Benchmark)
 @Fork(3)
@@ -41,6 +42,10 @@ public class OneWay {
     static final int LARGE = 64 * 1024;
     static final int LARGE_BATCH = 64;
 
+    /** TLS 1.3 (the default) or plain TCP, on the master and every node. */
+    @Param({"PLAIN", "TLS"})
+    public Security security;
+
     /** The thread that reads each link, on both nodes. */
     @Param({"VIRTUAL", "PLATFORM"})
     public ReaderThreads readers;
@@ -55,7 +60,7 @@ public class OneWay {
     /** Starts a master and two linked nodes; the receiver checks each message's sequence number. */
     @Setup(Level.Trial)
     public void setUp() {
-        fixture = new Fixture();
+        fixture = new Fixture(security);
         ClusterNode sender = fixture.node("sender", readers, b -> b);
         ClusterNode receiver = fixture.node("receiver", readers, b -> b);
         link = sender.connect(receiver.self().id());

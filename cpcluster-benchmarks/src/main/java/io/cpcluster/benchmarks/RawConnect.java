@@ -1,9 +1,11 @@
 package io.cpcluster.benchmarks;
 
 import io.cpcluster.ReaderThreads;
+import io.cpcluster.Security;
 import java.io.IOException;
 import java.net.Socket;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLSocket;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -11,6 +13,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -19,7 +22,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The baseline for {@link LinkSetup} and for the master's rates: a plain TCP connect, until the
- * server side has accepted the connection. Closing is not timed.
+ * server side has accepted the connection; with {@link Security#TLS}, the connect and then a full
+ * TLS 1.3 handshake with a key on each side ({@link RawTls}), until both sides have finished it.
+ * Closing is not timed; the client's TLS session is dropped then, so that no handshake resumes one.
  */
 @State(Scope.Benchmark)
 @Fork(1)
@@ -28,6 +33,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class RawConnect {
+    /** Plain sockets, or the JDK's TLS 1.3 over them ({@link RawTls}): the baseline for each CPCluster mode. */
+    @Param({"PLAIN", "TLS"})
+    public Security security;
+
     private RawServer server;
     private Socket client;
     private Socket accepted;
@@ -35,7 +44,7 @@ public class RawConnect {
     /** Starts a server that only accepts. */
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        server = new RawServer(RawServer.Mode.ACCEPT, ReaderThreads.PLATFORM);
+        server = new RawServer(RawServer.Mode.ACCEPT, ReaderThreads.PLATFORM, security);
     }
 
     /**
@@ -55,6 +64,9 @@ public class RawConnect {
     @TearDown(Level.Invocation)
     public void closeConnection() throws IOException {
         if (client != null) {
+            if (client instanceof SSLSocket tls) {
+                tls.getSession().invalidate();
+            }
             client.close();
             accepted.close();
         }

@@ -1,6 +1,7 @@
 package io.cpcluster.benchmarks;
 
 import io.cpcluster.ReaderThreads;
+import io.cpcluster.Security;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Map;
@@ -15,6 +16,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -23,9 +25,10 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The baseline for {@link ManyCallers}: as many threads sharing one plain socket, each writing its
- * frame (the size of a link's 64-byte call) and flushing it under a lock, then waiting for the
- * echo, which one platform reader thread hands to the caller by the sequence number in the frame.
+ * The baseline for {@link ManyCallers}: as many threads sharing one socket (plain, or the JDK's
+ * TLS 1.3 on one), each writing its frame (the size of a link's 64-byte call) and flushing it
+ * under a lock, then waiting for the echo, which one platform reader thread hands to the caller
+ * by the sequence number in the frame.
  */
 @State(Scope.Benchmark)
 @Threads(ManyCallers.CALLERS)
@@ -35,6 +38,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class RawManyCallers {
+    /** Plain sockets, or the JDK's TLS 1.3 over them ({@link RawTls}): the baseline for each CPCluster mode. */
+    @Param({"PLAIN", "TLS"})
+    public Security security;
+
     private RawServer server;
     private RawServer.Client client;
     private final ReentrantLock writing = new ReentrantLock();
@@ -50,7 +57,7 @@ public class RawManyCallers {
     /** Starts the echo server, connects, and starts the thread that reads the echoes. */
     @Setup
     public void setUp() throws IOException {
-        server = new RawServer(RawServer.Mode.ECHO, ReaderThreads.PLATFORM);
+        server = new RawServer(RawServer.Mode.ECHO, ReaderThreads.PLATFORM, security);
         client = new RawServer.Client(server.connect());
         Thread.ofPlatform().daemon().name("raw-answers").start(this::readAnswers);
     }

@@ -1,6 +1,7 @@
 package io.cpcluster.benchmarks;
 
 import io.cpcluster.ReaderThreads;
+import io.cpcluster.Security;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -20,8 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The baselines for {@link OneWay}, the same batches of framed messages (a 12-byte header, then
- * the payload) over a plain socket, read into a fresh array each by a platform thread that
- * checks the order. {@code coalesced}, the best a socket does: the sender's 64 KiB buffered
+ * the payload) over a plain socket, or over the JDK's TLS 1.3 on one, read into a fresh array
+ * each by a platform thread that checks the order. {@code coalesced}, the best a socket does: the sender's 64 KiB buffered
  * stream goes to the socket when it is full and at the end of the batch. {@code each}: every
  * message flushed by itself, a system call each.
  */
@@ -32,6 +33,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class RawOneWay {
+    /** Plain sockets, or the JDK's TLS 1.3 over them ({@link RawTls}): the baseline for each CPCluster mode. */
+    @Param({"PLAIN", "TLS"})
+    public Security security;
+
     /** When the sender flushes: {@code coalesced} (when 64 KiB are buffered, and at the end of a batch) or {@code each} message. */
     @Param({"coalesced", "each"})
     public String flush;
@@ -47,7 +52,7 @@ public class RawOneWay {
     /** Starts the receiving server and connects. */
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        server = new RawServer(RawServer.Mode.SINK, ReaderThreads.PLATFORM);
+        server = new RawServer(RawServer.Mode.SINK, ReaderThreads.PLATFORM, security);
         server.received = batch::arrived;
         client = new RawServer.Client(server.connect());
         each = flush.equals("each");

@@ -1,6 +1,7 @@
 package io.cpcluster.benchmarks;
 
 import io.cpcluster.ReaderThreads;
+import io.cpcluster.Security;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -18,9 +19,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The baseline for {@link RoundTrip}: a plain socket ping-pong of a frame the size of a direct
- * link's 64-byte call (12-byte header, 4-byte task name, 64-byte payload), echoed by a server
- * whose reader is a platform or a virtual thread.
+ * The baseline for {@link RoundTrip}: a socket ping-pong of a frame the size of a direct link's
+ * 64-byte call (12-byte header, 4-byte task name, 64-byte payload), echoed by a server whose
+ * reader is a platform or a virtual thread; over plain sockets, or over the JDK's TLS 1.3.
  */
 @State(Scope.Benchmark)
 @Fork(1)
@@ -29,6 +30,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class RawRoundTrip {
+    /** Plain sockets, or the JDK's TLS 1.3 over them ({@link RawTls}): the baseline for each CPCluster mode. */
+    @Param({"PLAIN", "TLS"})
+    public Security security;
+
     /** The server's reader thread. */
     @Param({"PLATFORM", "VIRTUAL"})
     public ReaderThreads readers;
@@ -41,7 +46,7 @@ public class RawRoundTrip {
     /** Starts the echo server and connects. */
     @Setup
     public void setUp() throws IOException {
-        server = new RawServer(RawServer.Mode.ECHO, readers);
+        server = new RawServer(RawServer.Mode.ECHO, readers, security);
         client = new RawServer.Client(server.connect());
     }
 

@@ -1,11 +1,13 @@
 package io.cpcluster.benchmarks;
 
 import io.cpcluster.ReaderThreads;
+import io.cpcluster.Security;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -18,6 +20,12 @@ import java.util.concurrent.LinkedBlockingQueue;
  * {@code TCP_NODELAY}, buffered streams, one reader thread per connection, and the same framing
  * as a direct link (a 4-byte length, then a body). The echo server flushes when it has read all
  * that arrived, so answers to calls that came together leave together.
+ *
+ * <p>With {@link Security#TLS}, the same over the JDK's {@link javax.net.ssl.SSLSocket} layered
+ * over those sockets, set up as CPCluster sets up a link's ({@link RawTls}): the client's
+ * {@link #connect} and the server's accept each return once their side's handshake is done.
+ * The TLS echo server has read all that arrived when neither the TLS socket holds decrypted bytes
+ * nor the TCP socket under it holds any (a TLS read gives one record at a time).
  */
 final class RawServer implements AutoCloseable {
     /** What the server does with each frame it reads. */
@@ -33,6 +41,8 @@ final class RawServer implements AutoCloseable {
     private final ServerSocket server;
     private final Mode mode;
     private final ReaderThreads readers;
+    /** The TLS of both ends, or null for plain sockets. */
+    private final RawTls tls;
     final BlockingQueue<Socket> accepted = new LinkedBlockingQueue<>();
     volatile FrameSink received;
 
@@ -42,9 +52,10 @@ final class RawServer implements AutoCloseable {
         void frame(byte[] body);
     }
 
-    RawServer(Mode mode, ReaderThreads readers) throws IOException {
+    RawServer(Mode mode, ReaderThreads readers, Security security) throws IOException {
         this.mode = mode;
         this.readers = readers;
+        this.tls = security == Security.TLS ? new RawTls() : null;
         this.server = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
         Thread.ofPlatform().daemon().name("raw-accept").start(this::accept);
     }
@@ -53,10 +64,19 @@ final class RawServer implements AutoCloseable {
         return server.getLocalPort();
     }
 
+    /** Connects, and with TLS runs the client's side of the handshake. */
     Socket connect() throws IOException {
         Socket socket = new Socket(InetAddress.getLoopbackAddress(), port());
         socket.setTcpNoDelay(true);
-        return socket;
+        if (tls == null) {
+            return socket;
+        }
+        try {
+            return tls.client(socket);
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
     }
 
     private void accept() {
@@ -65,7 +85,7 @@ final class RawServer implements AutoCloseable {
                 Socket socket = server.accept();
                 socket.setTcpNoDelay(true);
                 switch (mode) {
-                    case ACCEPT -> accepted.add(socket);
+                    case ACCEPT -> hold(socket);
                     case ECHO, SINK -> thread(() -> serve(socket));
                 }
             }
@@ -81,12 +101,32 @@ final class RawServer implements AutoCloseable {
         }
     }
 
-    private void serve(Socket socket) {
-        try (socket) {
+    /** With TLS, the handshake runs on the accepting thread: no thread to start, no hand-off. */
+    private void hold(Socket socket) {
+        try {
+            accepted.add(tls == null ? socket : secured(socket));
+        } catch (IOException e) {
+            // this handshake failed, and the client's fails with it
+        }
+    }
+
+    private Socket secured(Socket plain) throws IOException {
+        try {
+            return tls.server(plain);
+        } catch (IOException e) {
+            plain.close();
+            throw e;
+        }
+    }
+
+    private void serve(Socket plain) {
+        try (plain; Socket socket = tls == null ? plain : secured(plain)) {
             DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 65536));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 65536));
+            // Under TLS, bytes that arrived may still wait in the TCP socket, not yet decrypted.
+            InputStream arrived = tls == null ? null : plain.getInputStream();
             while (true) {
-                serveOne(in, out);
+                serveOne(in, out, arrived);
             }
         } catch (IOException e) {
             // the client went away
@@ -98,14 +138,14 @@ final class RawServer implements AutoCloseable {
      * part of the endless loop above (on-stack replacement), which left the baseline's speed to
      * chance from one run to the next.
      */
-    private void serveOne(DataInputStream in, DataOutputStream out) throws IOException {
+    private void serveOne(DataInputStream in, DataOutputStream out, InputStream arrived) throws IOException {
         int length = in.readInt();
         byte[] body = new byte[length];
         in.readFully(body);
         if (mode == Mode.ECHO) {
             out.writeInt(length);
             out.write(body);
-            if (in.available() == 0) {
+            if (in.available() == 0 && (arrived == null || arrived.available() == 0)) {
                 // Nothing else to answer yet: one system call for all the answers so far.
                 out.flush();
             }

@@ -1,5 +1,7 @@
 package io.cpcluster.benchmarks;
 
+import io.cpcluster.Security;
+import java.text.DecimalFormat;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -10,8 +12,10 @@ import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.util.Statistics;
 
 /**
- * Turns a run's results into the table README.md carries: each CPCluster figure beside its
- * baseline from the same run, the ratio, and the goal.
+ * Turns a run's results into the tables README.md carries: each CPCluster figure beside its
+ * baseline of the same security from the same run (TLS beside the JDK's SSLSocket, plain beside
+ * plain sockets), the ratio, and the goal; then what TLS costs, CPCluster with TLS over CPCluster
+ * plain.
  */
 final class Report {
     /** Which figure of a result a row compares. */
@@ -27,73 +31,166 @@ final class Report {
         }
     }
 
-    /** One row: what is compared with what, and the goal for the ratio (0 when there is none). */
-    private record Row(String label, String cpcluster, String baseline, Figure figure, double goal, int bytes) {
+    /**
+     * What a row holds its figure to: nothing, a ratio to the baseline (at most, or at least, as
+     * the figure's {@link Figure#lowerIsBetter} says), or a figure of CPCluster's own, in µs.
+     */
+    record Goal(double value, boolean absolute) {
+        static final Goal NONE = new Goal(0, false);
+
+        static Goal ratio(double ratio) {
+            return new Goal(ratio, false);
+        }
+
+        static Goal atMostMicros(double micros) {
+            return new Goal(micros, true);
+        }
     }
 
-    private static final String RAW = "RawRoundTrip.bytes64 readers=PLATFORM";
-    private static final String RAW_1K = "RawOneWay.small flush=coalesced";
-    private static final String RAW_1K_EACH = "RawOneWay.small flush=each";
-    private static final String RAW_64K = "RawOneWay.large flush=coalesced";
-    private static final String RAW_64K_EACH = "RawOneWay.large flush=each";
+    /** One row: what is compared with what, and its goal. */
+    private record Row(String label, String cpcluster, String baseline, Figure figure, Goal goal, int bytes) {
+    }
 
     /**
-     * The goals (DESIGN §8 and issue 10): round trip p50 ≤ 1.2× raw, a record's ≤ 1.4×, 1 KiB
-     * one-way ≥ 0.8× and 64 KiB ≥ 0.95× a socket that coalesces, many callers at least as fast
-     * as threads taking turns on a raw socket.
+     * One row of what TLS costs: a CPCluster benchmark with TLS over the same plain, and its
+     * baseline's likewise, each named with its parameters other than {@code security}.
+     */
+    private record Cost(String label, Figure figure, int bytes, String benchmark, List<String> params,
+                        String baseline, List<String> baselineParams) {
+    }
+
+    /**
+     * The goals of plain mode (DESIGN §8 and issue 10): round trip p50 ≤ 1.2× raw, a record's ≤
+     * 1.4×, 1 KiB one-way ≥ 0.8× and 64 KiB ≥ 0.95× a socket that coalesces, many callers at least
+     * as fast as threads taking turns on a raw socket.
      */
     static final double ROUND_TRIP_GOAL = 1.2;
     static final double RECORD_ROUND_TRIP_GOAL = 1.4;
     static final double SMALL_ONE_WAY_GOAL = 0.8;
     static final double LARGE_ONE_WAY_GOAL = 0.95;
     static final double MANY_CALLERS_GOAL = 1.0;
+    /**
+     * The goals of TLS (issue 11), against the JDK's SSLSocket with the same TLS: round trip p50
+     * ≤ 1.2×, 64 KiB one-way ≥ 0.9×, and a link set up in 5 ms or less at p50.
+     */
+    static final double TLS_ROUND_TRIP_GOAL = 1.2;
+    static final double TLS_LARGE_ONE_WAY_GOAL = 0.9;
+    static final double TLS_LINK_SETUP_GOAL_MICROS = 5_000;
 
     private static final String DEFAULTS = "(defaults: platform readers, virtual-thread handlers)";
-    private static final List<Row> ROWS = List.of(
-            new Row("round trip, 64 B " + DEFAULTS, "RoundTrip.bytes64 threads=platform", RAW, Figure.P50,
-                    ROUND_TRIP_GOAL, 0),
-            new Row("round trip, 64 B " + DEFAULTS, "RoundTrip.bytes64 threads=platform", RAW, Figure.P99, 0, 0),
-            new Row("round trip, 64 B " + DEFAULTS, "RoundTrip.bytes64 threads=platform", RAW, Figure.P999, 0, 0),
-            new Row("round trip, 64 B " + DEFAULTS, "RoundTrip.bytes64 threads=platform", RAW, Figure.MEAN, 0, 0),
+    private static final String RAW = key("RawRoundTrip.bytes64", Security.PLAIN, "readers=PLATFORM");
+    private static final String RAW_1K = key("RawOneWay.small", Security.PLAIN, "flush=coalesced");
+    private static final String RAW_1K_EACH = key("RawOneWay.small", Security.PLAIN, "flush=each");
+    private static final String RAW_64K = key("RawOneWay.large", Security.PLAIN, "flush=coalesced");
+    private static final String RAW_64K_EACH = key("RawOneWay.large", Security.PLAIN, "flush=each");
+    private static final String RAW_CONNECT = key("RawConnect.connect", Security.PLAIN);
+
+    /** Plain mode: CPCluster over plain TCP beside plain sockets. */
+    private static final List<Row> PLAIN = List.of(
+            new Row("round trip, 64 B " + DEFAULTS, plain("RoundTrip.bytes64", "threads=platform"), RAW, Figure.P50,
+                    Goal.ratio(ROUND_TRIP_GOAL), 0),
+            new Row("round trip, 64 B " + DEFAULTS, plain("RoundTrip.bytes64", "threads=platform"), RAW, Figure.P99,
+                    Goal.NONE, 0),
+            new Row("round trip, 64 B " + DEFAULTS, plain("RoundTrip.bytes64", "threads=platform"), RAW, Figure.P999,
+                    Goal.NONE, 0),
+            new Row("round trip, 64 B " + DEFAULTS, plain("RoundTrip.bytes64", "threads=platform"), RAW, Figure.MEAN,
+                    Goal.NONE, 0),
             new Row("round trip, 64 B (platform readers, serial handlers)",
-                    "RoundTrip.bytes64 threads=platform-serial", RAW, Figure.P50, ROUND_TRIP_GOAL, 0),
+                    plain("RoundTrip.bytes64", "threads=platform-serial"), RAW, Figure.P50,
+                    Goal.ratio(ROUND_TRIP_GOAL), 0),
             new Row("round trip, 64 B (platform readers, serial handlers)",
-                    "RoundTrip.bytes64 threads=platform-serial", RAW, Figure.P99, 0, 0),
-            new Row("round trip, 64 B (virtual readers)", "RoundTrip.bytes64 threads=virtual", RAW, Figure.P50,
-                    ROUND_TRIP_GOAL, 0),
-            new Row("round trip, 64 B (virtual readers)", "RoundTrip.bytes64 threads=virtual", RAW, Figure.P99, 0, 0),
-            new Row("round trip, record as JSON-B " + DEFAULTS, "RoundTrip.record threads=platform", RAW, Figure.P50,
-                    RECORD_ROUND_TRIP_GOAL, 0),
-            new Row("round trip, record as JSON-B " + DEFAULTS, "RoundTrip.record threads=platform", RAW,
-                    Figure.MEAN, 0, 0),
+                    plain("RoundTrip.bytes64", "threads=platform-serial"), RAW, Figure.P99, Goal.NONE, 0),
+            new Row("round trip, 64 B (virtual readers)", plain("RoundTrip.bytes64", "threads=virtual"), RAW,
+                    Figure.P50, Goal.ratio(ROUND_TRIP_GOAL), 0),
+            new Row("round trip, 64 B (virtual readers)", plain("RoundTrip.bytes64", "threads=virtual"), RAW,
+                    Figure.P99, Goal.NONE, 0),
+            new Row("round trip, record as JSON-B " + DEFAULTS, plain("RoundTrip.record", "threads=platform"), RAW,
+                    Figure.P50, Goal.ratio(RECORD_ROUND_TRIP_GOAL), 0),
+            new Row("round trip, record as JSON-B " + DEFAULTS, plain("RoundTrip.record", "threads=platform"), RAW,
+                    Figure.MEAN, Goal.NONE, 0),
             new Row("round trip, record as JSON-B (platform readers, serial handlers)",
-                    "RoundTrip.record threads=platform-serial", RAW, Figure.P50, RECORD_ROUND_TRIP_GOAL, 0),
-            new Row("round trip, record as JSON-B (virtual readers)", "RoundTrip.record threads=virtual", RAW,
-                    Figure.P50, RECORD_ROUND_TRIP_GOAL, 0),
-            new Row("raw baseline itself, with a virtual-thread reader", "RawRoundTrip.bytes64 readers=VIRTUAL", RAW,
-                    Figure.P50, 0, 0),
+                    plain("RoundTrip.record", "threads=platform-serial"), RAW, Figure.P50,
+                    Goal.ratio(RECORD_ROUND_TRIP_GOAL), 0),
+            new Row("round trip, record as JSON-B (virtual readers)", plain("RoundTrip.record", "threads=virtual"),
+                    RAW, Figure.P50, Goal.ratio(RECORD_ROUND_TRIP_GOAL), 0),
+            new Row("raw baseline itself, with a virtual-thread reader",
+                    key("RawRoundTrip.bytes64", Security.PLAIN, "readers=VIRTUAL"), RAW, Figure.P50, Goal.NONE, 0),
             new Row(ManyCallers.CALLERS + " threads calling one link, 64 B each " + DEFAULTS
-                    + " vs a raw socket they take turns on", "ManyCallers.bytes64", "RawManyCallers.bytes64",
-                    Figure.RATE, MANY_CALLERS_GOAL, 0),
+                    + " vs a raw socket they take turns on", plain("ManyCallers.bytes64"),
+                    plain("RawManyCallers.bytes64"), Figure.RATE, Goal.ratio(MANY_CALLERS_GOAL), 0),
             new Row("one-way 1 KiB (platform readers) vs a raw socket that coalesces",
-                    "OneWay.small readers=PLATFORM", RAW_1K, Figure.RATE, SMALL_ONE_WAY_GOAL, 1024),
+                    plain("OneWay.small", "readers=PLATFORM"), RAW_1K, Figure.RATE, Goal.ratio(SMALL_ONE_WAY_GOAL),
+                    1024),
             new Row("one-way 1 KiB (virtual readers) vs a raw socket that coalesces",
-                    "OneWay.small readers=VIRTUAL", RAW_1K, Figure.RATE, SMALL_ONE_WAY_GOAL, 1024),
+                    plain("OneWay.small", "readers=VIRTUAL"), RAW_1K, Figure.RATE, Goal.ratio(SMALL_ONE_WAY_GOAL),
+                    1024),
             new Row("one-way 1 KiB (platform readers) vs a raw socket that flushes each message",
-                    "OneWay.small readers=PLATFORM", RAW_1K_EACH, Figure.RATE, 0, 1024),
+                    plain("OneWay.small", "readers=PLATFORM"), RAW_1K_EACH, Figure.RATE, Goal.NONE, 1024),
             new Row("one-way 64 KiB (platform readers) vs a raw socket that coalesces",
-                    "OneWay.large readers=PLATFORM", RAW_64K, Figure.RATE, LARGE_ONE_WAY_GOAL, 65536),
+                    plain("OneWay.large", "readers=PLATFORM"), RAW_64K, Figure.RATE, Goal.ratio(LARGE_ONE_WAY_GOAL),
+                    65536),
             new Row("one-way 64 KiB (virtual readers) vs a raw socket that coalesces",
-                    "OneWay.large readers=VIRTUAL", RAW_64K, Figure.RATE, LARGE_ONE_WAY_GOAL, 65536),
+                    plain("OneWay.large", "readers=VIRTUAL"), RAW_64K, Figure.RATE, Goal.ratio(LARGE_ONE_WAY_GOAL),
+                    65536),
             new Row("one-way 64 KiB (platform readers) vs a raw socket that flushes each message",
-                    "OneWay.large readers=PLATFORM", RAW_64K_EACH, Figure.RATE, 0, 65536),
-            new Row("link set-up (platform readers)", "LinkSetup.connect readers=PLATFORM", "RawConnect.connect",
-                    Figure.P50, 0, 0),
-            new Row("link set-up (virtual readers)", "LinkSetup.connect readers=VIRTUAL", "RawConnect.connect",
-                    Figure.P50, 0, 0),
-            new Row("nodes joining a master that has 100", "MasterRates.join", "RawConnect.connect", Figure.RATE, 0,
-                    0),
-            new Row("links brokered among 100 nodes", "MasterRates.link", "RawConnect.connect", Figure.RATE, 0, 0));
+                    plain("OneWay.large", "readers=PLATFORM"), RAW_64K_EACH, Figure.RATE, Goal.NONE, 65536),
+            new Row("link set-up (platform readers)", plain("LinkSetup.connect", "readers=PLATFORM"), RAW_CONNECT,
+                    Figure.P50, Goal.NONE, 0),
+            new Row("link set-up (virtual readers)", plain("LinkSetup.connect", "readers=VIRTUAL"), RAW_CONNECT,
+                    Figure.P50, Goal.NONE, 0),
+            new Row("nodes joining a master that has 100", plain("MasterRates.join"), RAW_CONNECT, Figure.RATE,
+                    Goal.NONE, 0),
+            new Row("links brokered among 100 nodes", plain("MasterRates.link"), RAW_CONNECT, Figure.RATE, Goal.NONE,
+                    0));
+
+    private static final String RAW_TLS = key("RawRoundTrip.bytes64", Security.TLS, "readers=PLATFORM");
+    private static final String RAW_TLS_CONNECT = key("RawConnect.connect", Security.TLS);
+
+    /** TLS: CPCluster's defaults over TLS 1.3 beside the JDK's SSLSocket over plain sockets. */
+    private static final List<Row> TLS = List.of(
+            new Row("round trip, 64 B " + DEFAULTS, tls("RoundTrip.bytes64", "threads=platform"), RAW_TLS, Figure.P50,
+                    Goal.ratio(TLS_ROUND_TRIP_GOAL), 0),
+            new Row("round trip, 64 B " + DEFAULTS, tls("RoundTrip.bytes64", "threads=platform"), RAW_TLS, Figure.P99,
+                    Goal.NONE, 0),
+            new Row("round trip, 64 B " + DEFAULTS, tls("RoundTrip.bytes64", "threads=platform"), RAW_TLS,
+                    Figure.P999, Goal.NONE, 0),
+            new Row("round trip, 64 B " + DEFAULTS, tls("RoundTrip.bytes64", "threads=platform"), RAW_TLS,
+                    Figure.MEAN, Goal.NONE, 0),
+            new Row(ManyCallers.CALLERS + " threads calling one link, 64 B each " + DEFAULTS
+                    + " vs a raw SSLSocket they take turns on", tls("ManyCallers.bytes64"),
+                    tls("RawManyCallers.bytes64"), Figure.RATE, Goal.NONE, 0),
+            new Row("one-way 1 KiB (platform readers) vs a raw SSLSocket that coalesces",
+                    tls("OneWay.small", "readers=PLATFORM"), key("RawOneWay.small", Security.TLS, "flush=coalesced"),
+                    Figure.RATE, Goal.NONE, 1024),
+            new Row("one-way 64 KiB (platform readers) vs a raw SSLSocket that coalesces",
+                    tls("OneWay.large", "readers=PLATFORM"), key("RawOneWay.large", Security.TLS, "flush=coalesced"),
+                    Figure.RATE, Goal.ratio(TLS_LARGE_ONE_WAY_GOAL), 65536),
+            new Row("link set-up (platform readers), full TLS handshakes",
+                    tls("LinkSetup.connect", "readers=PLATFORM"), RAW_TLS_CONNECT, Figure.P50,
+                    Goal.atMostMicros(TLS_LINK_SETUP_GOAL_MICROS), 0),
+            new Row("nodes joining a master that has 100 (each makes its key pair)", tls("MasterRates.join"),
+                    RAW_TLS_CONNECT, Figure.RATE, Goal.NONE, 0),
+            new Row("links brokered among 100 nodes", tls("MasterRates.link"), RAW_TLS_CONNECT, Figure.RATE,
+                    Goal.NONE, 0));
+
+    /** What TLS costs: each figure with TLS over the same without, CPCluster's and the baseline's. */
+    private static final List<Cost> COSTS = List.of(
+            new Cost("round trip, 64 B " + DEFAULTS, Figure.P50, 0, "RoundTrip.bytes64", List.of("threads=platform"),
+                    "RawRoundTrip.bytes64", List.of("readers=PLATFORM")),
+            new Cost("round trip, 64 B " + DEFAULTS, Figure.MEAN, 0, "RoundTrip.bytes64", List.of("threads=platform"),
+                    "RawRoundTrip.bytes64", List.of("readers=PLATFORM")),
+            new Cost(ManyCallers.CALLERS + " threads calling one link, 64 B each", Figure.RATE, 0,
+                    "ManyCallers.bytes64", List.of(), "RawManyCallers.bytes64", List.of()),
+            new Cost("one-way 1 KiB (platform readers)", Figure.RATE, 1024, "OneWay.small", List.of("readers=PLATFORM"),
+                    "RawOneWay.small", List.of("flush=coalesced")),
+            new Cost("one-way 64 KiB (platform readers)", Figure.RATE, 65536, "OneWay.large",
+                    List.of("readers=PLATFORM"), "RawOneWay.large", List.of("flush=coalesced")),
+            new Cost("link set-up (platform readers)", Figure.P50, 0, "LinkSetup.connect", List.of("readers=PLATFORM"),
+                    "RawConnect.connect", List.of()),
+            new Cost("nodes joining a master that has 100", Figure.RATE, 0, "MasterRates.join", List.of(),
+                    "RawConnect.connect", List.of()),
+            new Cost("links brokered among 100 nodes", Figure.RATE, 0, "MasterRates.link", List.of(),
+                    "RawConnect.connect", List.of()));
 
     private Report() {
     }
@@ -103,13 +200,42 @@ final class Report {
         for (RunResult result : results) {
             byKey.put(key(result), result.getPrimaryResult());
         }
-        StringBuilder table = new StringBuilder();
+        StringBuilder text = new StringBuilder();
         if (quick) {
-            table.append("**Quick run: these figures check that the benchmarks work; they measure nothing.**\n\n");
+            text.append("**Quick run: these figures check that the benchmarks work; they measure nothing.**\n\n");
         }
-        table.append("| benchmark | figure | CPCluster | baseline | ratio | goal |\n");
-        table.append("|---|---|---:|---:|---:|---|\n");
-        for (Row row : ROWS) {
+        section(text, "**TLS 1.3** (`Security.TLS`, the default) against the JDK's `SSLSocket` with the same TLS:",
+                table(TLS, byKey));
+        section(text, "**Plain TCP** (`Security.PLAIN`) against plain sockets:", table(PLAIN, byKey));
+        section(text, "**What TLS costs**: each figure with TLS over the same without, for CPCluster and for the"
+                + " raw sockets (the JDK's TLS alone). For times a ratio above 1 is the cost; for rates, one below 1.",
+                costs(byKey) + summary(byKey));
+        text.append("Baselines: `java.net.Socket`s over the same loopback, `TCP_NODELAY`, buffered streams, ")
+                .append("the same frame sizes, a platform-thread reader (the virtual-thread row shows what that ")
+                .append("costs). With TLS, the JDK's `SSLSocket` layered over them as CPCluster layers it: TLS 1.3 ")
+                .append("only, the JDK's default cipher suites (").append(cipherSuite(byKey))
+                .append(" negotiated), mutual authentication with an EC P-256 key and a self-signed certificate ")
+                .append("on each side, each side pinning the other's key; the TLS connect baseline is a TCP ")
+                .append("connect and a full handshake. TLS rows measure CPCluster's defaults only. Latencies are ")
+                .append("JMH SampleTime percentiles; rates are operations per second. Ratios are CPCluster over ")
+                .append("baseline. `±` is JMH's 99.9% confidence interval over the measurement iterations, for ")
+                .append("rates and means (a ratio's combines both); JMH gives none for percentiles. A difference ")
+                .append("within the `±` is noise.\n\n")
+                .append(machine());
+        return text.toString();
+    }
+
+    /** A heading and its table, unless the run left the table empty. */
+    private static void section(StringBuilder text, String heading, String table) {
+        if (!table.isEmpty()) {
+            text.append(heading).append("\n\n").append(table).append('\n');
+        }
+    }
+
+    /** The rows whose two results the run has, as a Markdown table; empty when it has none. */
+    private static String table(List<Row> rows, Map<String, Result<?>> byKey) {
+        StringBuilder text = new StringBuilder();
+        for (Row row : rows) {
             Result<?> ours = byKey.get(row.cpcluster());
             Result<?> base = byKey.get(row.baseline());
             if (ours == null || base == null) {
@@ -120,22 +246,106 @@ final class Report {
             double ratio = mine / theirs;
             double mineError = error(ours, row.figure());
             double theirsError = error(base, row.figure());
-            table.append("| ").append(row.label())
+            text.append("| ").append(row.label())
                     .append(" | ").append(row.figure().label)
-                    .append(" | ").append(format(mine, mineError, row))
-                    .append(" | ").append(format(theirs, theirsError, row))
+                    .append(" | ").append(format(mine, mineError, row.figure(), row.bytes()))
+                    .append(" | ").append(format(theirs, theirsError, row.figure(), row.bytes()))
                     .append(" | ").append(ratio(ratio, mine, mineError, theirs, theirsError))
-                    .append(" | ").append(goal(row, ratio))
+                    .append(" | ").append(goal(row, mine, ratio))
                     .append(" |\n");
         }
-        table.append("\nBaselines: plain `java.net.Socket`s over the same loopback, `TCP_NODELAY`, buffered streams, ")
-                .append("the same frame sizes, a platform-thread reader (the virtual-thread row shows what that ")
-                .append("costs). Latencies are JMH SampleTime percentiles; rates are operations per second. ")
-                .append("Ratios are CPCluster over baseline. `±` is JMH's 99.9% confidence interval over the ")
-                .append("measurement iterations, for rates and means (a ratio's combines both); JMH gives none ")
-                .append("for percentiles. A difference within the `±` is noise.\n\n")
-                .append(machine());
-        return table.toString();
+        return text.isEmpty() ? "" : "| benchmark | figure | CPCluster | baseline | ratio | goal |\n"
+                + "|---|---|---:|---:|---:|---|\n" + text;
+    }
+
+    /** What TLS costs, as a Markdown table; empty when the run has no row of it. */
+    private static String costs(Map<String, Result<?>> byKey) {
+        StringBuilder text = new StringBuilder();
+        for (Cost cost : COSTS) {
+            String[] ours = cost.params().toArray(String[]::new);
+            String[] theirs = cost.baselineParams().toArray(String[]::new);
+            Result<?> tls = byKey.get(key(cost.benchmark(), Security.TLS, ours));
+            Result<?> plain = byKey.get(key(cost.benchmark(), Security.PLAIN, ours));
+            if (tls == null || plain == null) {
+                continue;
+            }
+            Result<?> rawTls = byKey.get(key(cost.baseline(), Security.TLS, theirs));
+            Result<?> rawPlain = byKey.get(key(cost.baseline(), Security.PLAIN, theirs));
+            Figure figure = cost.figure();
+            double withTls = figure(tls, figure);
+            double without = figure(plain, figure);
+            double withTlsError = error(tls, figure);
+            double withoutError = error(plain, figure);
+            String raw = "";
+            if (rawTls != null && rawPlain != null) {
+                double rawWith = figure(rawTls, figure);
+                double rawWithout = figure(rawPlain, figure);
+                raw = ratio(rawWith / rawWithout, rawWith, error(rawTls, figure), rawWithout,
+                        error(rawPlain, figure));
+            }
+            text.append("| ").append(cost.label())
+                    .append(" | ").append(figure.label)
+                    .append(" | ").append(format(withTls, withTlsError, figure, cost.bytes()))
+                    .append(" | ").append(format(without, withoutError, figure, cost.bytes()))
+                    .append(" | ").append(ratio(withTls / without, withTls, withTlsError, without, withoutError))
+                    .append(" | ").append(raw)
+                    .append(" |\n");
+        }
+        return text.isEmpty() ? "" : "| benchmark | figure | CPCluster, TLS | CPCluster, plain | TLS / plain"
+                + " | raw: SSLSocket / socket |\n|---|---|---:|---:|---:|---:|\n" + text;
+    }
+
+    /**
+     * What TLS costs CPCluster, in a sentence: the round trip's p50, the streams' rates and the
+     * link set-up's p50, TLS over plain; empty without them.
+     */
+    private static String summary(Map<String, Result<?>> byKey) {
+        Result<?> tripTls = byKey.get(tls("RoundTrip.bytes64", "threads=platform"));
+        Result<?> tripPlain = byKey.get(plain("RoundTrip.bytes64", "threads=platform"));
+        Result<?> smallTls = byKey.get(tls("OneWay.small", "readers=PLATFORM"));
+        Result<?> smallPlain = byKey.get(plain("OneWay.small", "readers=PLATFORM"));
+        Result<?> largeTls = byKey.get(tls("OneWay.large", "readers=PLATFORM"));
+        Result<?> largePlain = byKey.get(plain("OneWay.large", "readers=PLATFORM"));
+        Result<?> setupTls = byKey.get(tls("LinkSetup.connect", "readers=PLATFORM"));
+        Result<?> setupPlain = byKey.get(plain("LinkSetup.connect", "readers=PLATFORM"));
+        if (tripTls == null || tripPlain == null || smallTls == null || smallPlain == null || largeTls == null
+                || largePlain == null || setupTls == null || setupPlain == null) {
+            return "";
+        }
+        return String.format("\nIn short, TLS makes a call's round trip take %.2f× as long (p50), one-way messages"
+                        + " run at %.2f× the rate (1 KiB) and %.2f× (64 KiB), and a link takes %.2f× as long to set"
+                        + " up (%,.0f µs at p50).\n",
+                figure(tripTls, Figure.P50) / figure(tripPlain, Figure.P50),
+                figure(smallTls, Figure.RATE) / figure(smallPlain, Figure.RATE),
+                figure(largeTls, Figure.RATE) / figure(largePlain, Figure.RATE),
+                figure(setupTls, Figure.P50) / figure(setupPlain, Figure.P50), figure(setupTls, Figure.P50));
+    }
+
+    /** The suite the TLS baselines negotiate (CPCluster's too: the same defaults), when there are TLS results. */
+    private static String cipherSuite(Map<String, Result<?>> byKey) {
+        boolean tls = byKey.keySet().stream().anyMatch(key -> key.contains("security=TLS"));
+        return "`" + (tls ? RawTls.cipherSuite() : "not run") + "`";
+    }
+
+    /** A result's key: {@code Class.method param=value ...}, the parameters sorted by name. */
+    static String key(String benchmark, Security security, String... params) {
+        Map<String, String> sorted = new TreeMap<>();
+        sorted.put("security", security.name());
+        for (String param : params) {
+            int at = param.indexOf('=');
+            sorted.put(param.substring(0, at), param.substring(at + 1));
+        }
+        StringBuilder key = new StringBuilder(benchmark);
+        sorted.forEach((name, value) -> key.append(' ').append(name).append('=').append(value));
+        return key.toString();
+    }
+
+    private static String plain(String benchmark, String... params) {
+        return key(benchmark, Security.PLAIN, params);
+    }
+
+    private static String tls(String benchmark, String... params) {
+        return key(benchmark, Security.TLS, params);
     }
 
     /** {@code Class.method param=value ...}, parameters sorted by name. */
@@ -188,30 +398,40 @@ final class Report {
         return error;
     }
 
-    private static String format(double value, double error, Row row) {
+    private static String format(double value, double error, Figure figure, int bytes) {
         boolean hasError = !Double.isNaN(error);
-        if (row.figure() == Figure.RATE) {
+        if (figure == Figure.RATE) {
             String rate = hasError ? String.format("%,.0f ± %,.0f/s", value, error) : String.format("%,.0f/s", value);
-            return row.bytes() > 0 ? rate + String.format(" (%,.0f MB/s)", value * row.bytes() / 1_000_000) : rate;
+            return bytes > 0 ? rate + String.format(" (%,.0f MB/s)", value * bytes / 1_000_000) : rate;
         }
         return hasError ? String.format("%,.1f ± %,.1f µs", value, error) : String.format("%,.1f µs", value);
     }
 
     /** A ratio, with its error when both figures have one (relative errors add in quadrature). */
     private static String ratio(double ratio, double mine, double mineError, double theirs, double theirsError) {
+        // Two decimals, or three for a small ratio (a rate beside a raw connect's).
+        String digits = ratio < 0.095 ? "%.3f" : "%.2f";
         if (Double.isNaN(mineError) || Double.isNaN(theirsError)) {
-            return String.format("%.2f×", ratio);
+            return String.format(digits + "×", ratio);
         }
         double relative = Math.hypot(mineError / mine, theirsError / theirs);
-        return String.format("%.2f× ± %.2f", ratio, ratio * relative);
+        return String.format(digits + "× ± " + digits, ratio, ratio * relative);
     }
 
-    private static String goal(Row row, double ratio) {
-        if (row.goal() == 0) {
+    /** The goal and whether it was met: by the ratio, or by CPCluster's own figure ({@code mine}, µs). */
+    private static String goal(Row row, double mine, double ratio) {
+        Goal goal = row.goal();
+        if (goal.value() == 0) {
             return "";
         }
-        boolean met = row.figure().lowerIsBetter ? ratio <= row.goal() : ratio >= row.goal();
-        return (row.figure().lowerIsBetter ? "≤ " : "≥ ") + row.goal() + "×: " + (met ? "met" : "**missed**");
+        boolean lower = row.figure().lowerIsBetter;
+        double measured = goal.absolute() ? mine : ratio;
+        boolean met = lower ? measured <= goal.value() : measured >= goal.value();
+        String sign = lower ? "≤ " : "≥ ";
+        String target = goal.absolute()
+                ? row.figure().label + " " + sign + new DecimalFormat("0.###").format(goal.value() / 1000) + " ms"
+                : sign + goal.value() + "×";
+        return target + ": " + (met ? "met" : "**missed**");
     }
 
     private static String machine() {

@@ -4,6 +4,7 @@ import io.cpcluster.ClusterNode;
 import io.cpcluster.DirectLink;
 import io.cpcluster.HandlerThreads;
 import io.cpcluster.ReaderThreads;
+import io.cpcluster.Security;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -21,7 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One call over a direct link, waited for: a 64-byte {@code byte[]} echoed (raw bytes, no JSON),
- * and a small record (JSON-B both ways). Compare with {@link RawRoundTrip}.
+ * and a small record (JSON-B both ways), over TLS 1.3 or plain TCP. Compare with
+ * {@link RawRoundTrip} of the same security.
  */
 @State(Scope.Benchmark)
 @Fork(1)
@@ -40,6 +42,10 @@ public class RoundTrip {
     public record Point(long seq, double x, double y) {
     }
 
+    /** TLS 1.3 (the default) or plain TCP, on the master and every node. */
+    @Param({"PLAIN", "TLS"})
+    public Security security;
+
     /**
      * The threads, on both nodes: {@code platform} (the default: platform readers, each call's
      * handler on a new virtual thread), {@code platform-serial} (platform readers, handlers on
@@ -56,7 +62,7 @@ public class RoundTrip {
     /** Starts a master, a server node and a client node, and links them. */
     @Setup
     public void setUp() {
-        fixture = new Fixture();
+        fixture = new Fixture(security);
         ReaderThreads readers = threads.equals("virtual") ? ReaderThreads.VIRTUAL : ReaderThreads.PLATFORM;
         HandlerThreads handlers = threads.equals("platform-serial") ? HandlerThreads.SERIAL : HandlerThreads.VIRTUAL;
         ClusterNode server = fixture.node("server", readers, b -> b.handlerThreads(handlers)

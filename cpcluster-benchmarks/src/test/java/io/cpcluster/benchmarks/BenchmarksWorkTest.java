@@ -6,23 +6,30 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cpcluster.ReaderThreads;
+import io.cpcluster.Security;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Every benchmark's code, run a few times outside JMH, so that CI notices when one breaks; and the
- * checks that keep a broken link from looking fast do fail on a wrong answer.
+ * Every benchmark's code, run a few times outside JMH in both security modes, so that CI notices
+ * when one breaks; and the checks that keep a broken link from looking fast do fail on a wrong
+ * answer.
  */
 class BenchmarksWorkTest {
-    @Test
-    void roundTripsAnswerRightInEveryThreadMode() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Security.class)
+    void roundTripsAnswerRightInEveryThreadMode(Security security) throws Exception {
         for (String threads : new String[] {"platform", "platform-serial", "virtual"}) {
             RoundTrip bench = new RoundTrip();
+            bench.security = security;
             bench.threads = threads;
             bench.setUp();
             try {
@@ -34,19 +41,26 @@ class BenchmarksWorkTest {
                 bench.tearDown();
             }
         }
-        RawRoundTrip raw = new RawRoundTrip();
-        raw.readers = ReaderThreads.PLATFORM;
-        raw.setUp();
-        try {
-            assertEquals(80, raw.bytes64().length);
-        } finally {
-            raw.tearDown();
+        for (ReaderThreads readers : ReaderThreads.values()) {
+            RawRoundTrip raw = new RawRoundTrip();
+            raw.security = security;
+            raw.readers = readers;
+            raw.setUp();
+            try {
+                for (int i = 0; i < 5; i++) {
+                    assertEquals(80, raw.bytes64().length);
+                }
+            } finally {
+                raw.tearDown();
+            }
         }
     }
 
-    @Test
-    void oneWayMessagesAllArriveInOrder() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Security.class)
+    void oneWayMessagesAllArriveInOrder(Security security) throws Exception {
         OneWay bench = new OneWay();
+        bench.security = security;
         bench.readers = ReaderThreads.VIRTUAL;
         bench.setUp();
         try {
@@ -59,6 +73,7 @@ class BenchmarksWorkTest {
         }
         for (String flush : new String[] {"coalesced", "each"}) {
             RawOneWay raw = new RawOneWay();
+            raw.security = security;
             raw.flush = flush;
             raw.setUp();
             try {
@@ -72,11 +87,14 @@ class BenchmarksWorkTest {
         }
     }
 
-    @Test
-    void manyCallersEachGetTheirOwnAnswer() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Security.class)
+    void manyCallersEachGetTheirOwnAnswer(Security security) throws Exception {
         ManyCallers bench = new ManyCallers();
+        bench.security = security;
         bench.setUp();
         RawManyCallers raw = new RawManyCallers();
+        raw.security = security;
         raw.setUp();
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> calling = new ArrayList<>();
@@ -100,9 +118,11 @@ class BenchmarksWorkTest {
         }
     }
 
-    @Test
-    void linksOpenAndTheMasterJoinsAndBrokers() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Security.class)
+    void linksOpenAndTheMasterJoinsAndBrokers(Security security) throws Exception {
         LinkSetup setup = new LinkSetup();
+        setup.security = security;
         setup.readers = ReaderThreads.PLATFORM;
         setup.setUp();
         try {
@@ -114,15 +134,20 @@ class BenchmarksWorkTest {
             setup.tearDown();
         }
         RawConnect raw = new RawConnect();
+        raw.security = security;
         raw.setUp();
         try {
-            Socket accepted = raw.connect();
-            assertTrue(accepted.isConnected());
-            raw.closeConnection();
+            for (int i = 0; i < 3; i++) {
+                Socket accepted = raw.connect();
+                assertTrue(accepted.isConnected());
+                assertEquals(security == Security.TLS, accepted instanceof SSLSocket);
+                raw.closeConnection();
+            }
         } finally {
             raw.tearDown();
         }
         MasterRates rates = new MasterRates();
+        rates.security = security;
         rates.setUp();
         try {
             assertTrue(rates.join() >= MasterRates.NODES + 1);
@@ -130,6 +155,12 @@ class BenchmarksWorkTest {
         } finally {
             rates.tearDown();
         }
+    }
+
+    @Test
+    void theTlsBaselineNegotiatesTls13() {
+        assertTrue(RawTls.cipherSuite().startsWith("TLS_AES_") || RawTls.cipherSuite().startsWith("TLS_CHACHA20_"),
+                RawTls.cipherSuite());
     }
 
     @Test
