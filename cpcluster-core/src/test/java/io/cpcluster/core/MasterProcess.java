@@ -4,14 +4,15 @@ import io.cpcluster.ClusterMaster;
 import io.cpcluster.MasterConfig;
 import io.cpcluster.MasterStats;
 import io.cpcluster.PortRange;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A master in a JVM of its own, for tests that kill it or run it with a small heap. Arguments:
@@ -42,15 +43,33 @@ public final class MasterProcess {
             statsLine(master, memory);
             System.out.println("READY " + master.address().getPort());
             System.out.flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            String line;
-            while ((line = in.readLine()) != null) {
-                if (line.equals("stats")) {
-                    printStats(master, memory);
+            // Read byte by byte into a buffer made now: reading a line must not need the heap that
+            // an attack may have filled (a readLine that ran out of memory ended this process).
+            byte[] line = new byte[64];
+            int length = 0;
+            while (true) {
+                int next;
+                try {
+                    next = System.in.read();
+                } catch (OutOfMemoryError e) {
+                    continue;
+                }
+                if (next < 0) {
+                    return;
+                }
+                if (next == '\n') {
+                    if (Arrays.equals(line, 0, length, STATS, 0, STATS.length)) {
+                        printStats(master, memory);
+                    }
+                    length = 0;
+                } else if (length < line.length) {
+                    line[length++] = (byte) next;
                 }
             }
         }
     }
+
+    private static final byte[] STATS = "stats".getBytes(StandardCharsets.US_ASCII);
 
     /** Prints the stats, trying again while the heap is too full to build the line. */
     private static void printStats(ClusterMaster master, MemoryMXBean memory) {
@@ -60,9 +79,11 @@ public final class MasterProcess {
                 System.out.flush();
                 return;
             } catch (OutOfMemoryError | LinkageError e) {
-                if (attempt == 20) {
+                // The connections that filled the heap are let go within moments: wait for that.
+                if (attempt == 200) {
                     throw e;
                 }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
             }
         }
     }
