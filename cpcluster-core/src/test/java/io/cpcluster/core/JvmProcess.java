@@ -24,7 +24,12 @@ public final class JvmProcess implements AutoCloseable {
     private final List<String> lines = new CopyOnWriteArrayList<>();
 
     private JvmProcess(List<String> javaArgs, Path directory, Map<String, String> environment) throws IOException {
-        List<String> command = new ArrayList<>();
+        this(List.of(), javaArgs, directory, environment);
+    }
+
+    private JvmProcess(List<String> prefix, List<String> javaArgs, Path directory, Map<String, String> environment)
+            throws IOException {
+        List<String> command = new ArrayList<>(prefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(javaArgs);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).directory(directory.toFile());
@@ -47,6 +52,15 @@ public final class JvmProcess implements AutoCloseable {
     public static JvmProcess java(Path directory, Map<String, String> environment, List<String> javaArgs)
             throws IOException {
         return new JvmProcess(javaArgs, directory, environment);
+    }
+
+    /**
+     * Runs {@code java <javaArgs>} behind a command prefix, such as a {@link NetnsBed} host's
+     * {@code ip netns exec <namespace>} (which execs java in the same process).
+     */
+    public static JvmProcess java(List<String> prefix, Path directory, Map<String, String> environment,
+                                  List<String> javaArgs) throws IOException {
+        return new JvmProcess(prefix, javaArgs, directory, environment);
     }
 
     /** Runs a main class on this test's class path. */

@@ -31,7 +31,8 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -237,17 +238,45 @@ public final class Master implements ClusterMaster {
         return live.isEmpty() ? tokens.issue() : live.getFirst();
     }
 
-    /** The address to put in join.json when none is configured: the bound one, or this host's for a wildcard. */
-    private static String advertised(InetSocketAddress bound) {
+    /**
+     * The address to put in join.json when none is configured: the bound one, or for a wildcard
+     * this machine's address as other machines see it: the first address of an interface that is
+     * up and not loopback, IPv4 before IPv6, site-local and global before link-local (which needs
+     * a scope to be dialed). Only a machine with no such interface gets loopback, with a warning.
+     * The host name's address is not used: /etc/hosts often maps it to 127.0.1.1, which sent nodes
+     * on other machines to themselves.
+     */
+    static String advertised(InetSocketAddress bound) {
         InetAddress address = bound.getAddress();
         if (address != null && !address.isAnyLocalAddress()) {
             return address.getHostAddress();
         }
+        InetAddress best = null;
+        int bestRank = Integer.MAX_VALUE;
         try {
-            return InetAddress.getLocalHost().getHostAddress();
-        } catch (UnknownHostException e) {
-            return InetAddress.getLoopbackAddress().getHostAddress();
+            for (NetworkInterface nic : java.util.Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!nic.isUp() || nic.isLoopback()) {
+                    continue;
+                }
+                for (InetAddress each : java.util.Collections.list(nic.getInetAddresses())) {
+                    int rank = (each instanceof java.net.Inet4Address ? 0 : 2)
+                            + (each.isLinkLocalAddress() ? 4 : 0);
+                    if (!each.isLoopbackAddress() && !each.isAnyLocalAddress() && rank < bestRank) {
+                        best = each;
+                        bestRank = rank;
+                    }
+                }
+            }
+        } catch (SocketException e) {
+            LOG.log(Level.WARNING, "could not list this machine's network interfaces: {0}", e.getMessage());
         }
+        if (best != null) {
+            return best.getHostAddress().replaceFirst("%.*$", "");
+        }
+        LOG.log(Level.WARNING, "the master listens on every interface, and this machine has no address but loopback:"
+                + " join.json names 127.0.0.1; set MasterConfig.advertisedHost (--advertise) to the address nodes"
+                + " on other machines dial");
+        return InetAddress.getLoopbackAddress().getHostAddress();
     }
 
     MasterConfig config() {
