@@ -1,9 +1,16 @@
 package io.cpcluster.core;
 
+import io.cpcluster.ClusterListener;
 import io.cpcluster.ClusterNode;
+import io.cpcluster.DirectLink;
 import io.cpcluster.JoinInfo;
+import io.cpcluster.LinkId;
 import io.cpcluster.NodeConfig;
+import io.cpcluster.NodeId;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -17,7 +24,9 @@ import java.util.Map;
  * may wait seconds for the CPU, and these tests are not about how fast it joins). The token comes from {@code CPCLUSTER_TOKEN} or the join file. It serves {@code echo}
  * (bytes), {@code square} (a long), {@code nap} (sleeps that many milliseconds, returns them) and
  * {@code hold} (keeps its bytes for half a second, returns how many there were),
- * prints {@code READY <node id>} once joined, and leaves when its standard input ends.
+ * prints {@code READY <node id>} once joined, then {@code EVENT <type> <event>} for each cluster
+ * event, takes commands on its standard input (see {@link #command}), and leaves when its standard
+ * input ends.
  */
 public final class NodeProcess {
     private NodeProcess() {
@@ -69,11 +78,49 @@ public final class NodeProcess {
                     .reconnectDelay(beat.dividedBy(4), beat.multipliedBy(2));
         }
         try (ClusterNode node = ClusterNode.start(config.build())) {
-            System.out.println("READY " + node.self().id());
-            System.out.flush();
-            while (System.in.read() >= 0) {
-                // wait for the test to close our input, or to freeze or kill us
+            node.subscribe(ClusterListener.of(event -> say("EVENT " + event.getClass().getSimpleName() + " "
+                    + event.toString().replace('\n', ' '))));
+            say("READY " + node.self().id());
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            String line;
+            while ((line = in.readLine()) != null) {
+                command(node, line.strip().split(" "));
             }
         }
+    }
+
+    /**
+     * Runs a command from the test: {@code connect <node id>} (answers {@code LINK <link id>
+     * <port>}), {@code call <link id> <x>} (answers {@code SQUARE <x> <x*x>} when the answer comes,
+     * or {@code FAILED <x> <exception>}), {@code links} (answers {@code LINKS} and the open links'
+     * ids). A failure answers {@code FAILED} and the exception.
+     */
+    private static void command(ClusterNode node, String[] words) {
+        try {
+            switch (words[0]) {
+                case "connect" -> {
+                    DirectLink link = node.connect(NodeId.of(words[1]));
+                    say("LINK " + link.id() + " " + link.port());
+                }
+                case "call" -> {
+                    long x = Long.parseLong(words[2]);
+                    DirectLink link = node.link(LinkId.of(words[1])).orElseThrow(
+                            () -> new IllegalArgumentException("no open link " + words[1]));
+                    link.call("square", x, Long.class).whenComplete((answer, failure) -> say(failure == null
+                            ? "SQUARE " + x + " " + answer
+                            : "FAILED " + x + " " + (failure.getCause() != null ? failure.getCause() : failure)));
+                }
+                case "links" -> say("LINKS " + String.join(",", node.links().stream().map(l -> l.id().value())
+                        .toList()));
+                default -> say("FAILED unknown command " + words[0]);
+            }
+        } catch (RuntimeException e) {
+            say("FAILED " + words[0] + " " + e);
+        }
+    }
+
+    private static synchronized void say(String line) {
+        System.out.println(line);
+        System.out.flush();
     }
 }
