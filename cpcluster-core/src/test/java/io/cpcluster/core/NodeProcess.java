@@ -7,14 +7,18 @@ import io.cpcluster.JoinInfo;
 import io.cpcluster.LinkId;
 import io.cpcluster.NodeConfig;
 import io.cpcluster.NodeId;
+import io.cpcluster.SubmitOptions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A node in a JVM of its own, for tests that freeze or kill it. Arguments are {@code key=value}:
@@ -93,7 +97,10 @@ public final class NodeProcess {
      * Runs a command from the test: {@code connect <node id>} (answers {@code LINK <link id>
      * <port>}), {@code call <link id> <x>} (answers {@code SQUARE <x> <x*x>} when the answer comes,
      * or {@code FAILED <x> <exception>}), {@code links} (answers {@code LINKS} and the open links'
-     * ids). A failure answers {@code FAILED} and the exception.
+     * ids), {@code nap <link id> <millis>} (a call of {@code nap}: {@code NAPPED <millis>}, or
+     * {@code FAILED nap after <ms> ms: <exception>}), {@code submit <n>} (submits {@code square}
+     * of 0 to n-1 as idempotent tasks; {@code SUBMITTED <k> of <n> right} once all are done). A
+     * failure answers {@code FAILED} and the exception.
      */
     private static void command(ClusterNode node, String[] words) {
         try {
@@ -109,6 +116,33 @@ public final class NodeProcess {
                     link.call("square", x, Long.class).whenComplete((answer, failure) -> say(failure == null
                             ? "SQUARE " + x + " " + answer
                             : "FAILED " + x + " " + (failure.getCause() != null ? failure.getCause() : failure)));
+                }
+                case "nap" -> {
+                    int millis = Integer.parseInt(words[2]);
+                    DirectLink link = node.link(LinkId.of(words[1])).orElseThrow(
+                            () -> new IllegalArgumentException("no open link " + words[1]));
+                    long started = System.nanoTime();
+                    link.call("nap", millis, Integer.class).whenComplete((answer, failure) -> say(failure == null
+                            ? "NAPPED " + answer
+                            : "FAILED nap after " + (System.nanoTime() - started) / 1_000_000 + " ms: "
+                                    + (failure.getCause() != null ? failure.getCause() : failure)));
+                }
+                case "submit" -> {
+                    int count = Integer.parseInt(words[1]);
+                    List<CompletableFuture<Boolean>> answers = new ArrayList<>();
+                    for (long x = 0; x < count; x++) {
+                        long input = x;
+                        answers.add(node.submit("square", input, Long.class, new SubmitOptions(true))
+                                .handle((answer, failure) -> {
+                                    if (failure != null) {
+                                        say("FAILED submit " + input + " " + failure);
+                                    }
+                                    return failure == null && answer == input * input;
+                                }));
+                    }
+                    CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).whenComplete((done, e) ->
+                            say("SUBMITTED " + answers.stream().filter(CompletableFuture::join).count() + " of "
+                                    + count + " right"));
                 }
                 case "links" -> say("LINKS " + String.join(",", node.links().stream().map(l -> l.id().value())
                         .toList()));

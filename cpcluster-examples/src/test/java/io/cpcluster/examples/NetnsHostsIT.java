@@ -2,10 +2,8 @@ package io.cpcluster.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.cpcluster.core.JvmProcess;
-import io.cpcluster.core.NetnsBed;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,25 +12,21 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Real hosts, each a network namespace with an address of its own (see {@link NetnsBed}), and
+ * Real hosts, each a network namespace with an address of its own ({@link NetnsHosts}), and
  * the command-line master and nodes on them, as users run them across machines. Needs root and
  * iproute2; where they are missing the tests are skipped with the reason, except on CI
  * ({@code CI=true}), where that is a failure.
  */
 class NetnsHostsIT {
-    private static final Path JAR = Path.of(System.getProperty("basedir", "."), "target", "cpcluster-examples.jar")
-            .toAbsolutePath();
     private static final Duration WAIT = Duration.ofSeconds(60);
     /** Two link ports per host, for five links: only pools kept per host can serve them. */
     private static final String RANGE = "55001-55002";
@@ -40,33 +34,18 @@ class NetnsHostsIT {
 
     @TempDir
     Path dir;
-    private NetnsBed bed;
-    private final List<JvmProcess> processes = new ArrayList<>();
+    private NetnsHosts hosts;
 
     @BeforeEach
     void hosts() throws Exception {
-        Optional<String> why = NetnsBed.unavailable();
-        if (why.isPresent() && "true".equals(System.getenv("CI"))) {
-            fail("the network-namespace tests must run on CI, and cannot: " + why.get());
-        }
-        Assumptions.assumeTrue(why.isEmpty(), () -> "skipping the network-namespace tests: " + why.get());
-        bed = new NetnsBed(4);
+        hosts = new NetnsHosts(4, dir);
     }
 
     @AfterEach
     void close() {
-        processes.reversed().forEach(JvmProcess::close);
-        if (bed != null) {
-            bed.close();
+        if (hosts != null) {
+            hosts.close();
         }
-    }
-
-    private JvmProcess on(int host, String... arguments) throws Exception {
-        List<String> java = new ArrayList<>(List.of("-jar", JAR.toString()));
-        java.addAll(List.of(arguments));
-        JvmProcess process = JvmProcess.java(bed.on(host), dir, Map.of(), java);
-        processes.add(process);
-        return process;
     }
 
     /**
@@ -77,25 +56,26 @@ class NetnsHostsIT {
     @Test
     void linksCrossHostsAndEachHostHasItsOwnPortPool() throws Exception {
         Path join = dir.resolve("join.json");
-        JvmProcess master = on(1, "master", "--host", "0.0.0.0", "--range", RANGE, "--join-file", join.toString());
+        JvmProcess master = hosts.cli(1, "master", "--host", "0.0.0.0", "--range", RANGE, "--join-file",
+                join.toString());
         master.awaitLine("CPCluster master listening on ", WAIT);
         String written = Files.readString(join);
-        assertTrue(written.contains("\"ip\":\"" + bed.address(1) + "\""),
+        assertTrue(written.contains("\"ip\":\"" + hosts.bed.address(1) + "\""),
                 "join.json names the master's own address, not loopback: " + written);
 
         List<JvmProcess> workers = new ArrayList<>();
-        workers.add(on(2, "node", "--name", "w2a", "--join-file", join.toString()));
-        workers.add(on(2, "node", "--name", "w2b", "--join-file", join.toString()));
-        workers.add(on(3, "node", "--name", "w3a", "--join-file", join.toString()));
+        workers.add(hosts.cli(2, "node", "--name", "w2a", "--join-file", join.toString()));
+        workers.add(hosts.cli(2, "node", "--name", "w2b", "--join-file", join.toString()));
+        workers.add(hosts.cli(3, "node", "--name", "w3a", "--join-file", join.toString()));
         // Listens everywhere, and says where to dial it.
-        workers.add(on(3, "node", "--name", "w3b", "--join-file", join.toString(), "--bind", "0.0.0.0",
-                "--advertise", bed.address(3)));
-        workers.add(on(4, "node", "--name", "w4a", "--join-file", join.toString()));
+        workers.add(hosts.cli(3, "node", "--name", "w3b", "--join-file", join.toString(), "--bind", "0.0.0.0",
+                "--advertise", hosts.bed.address(3)));
+        workers.add(hosts.cli(4, "node", "--name", "w4a", "--join-file", join.toString()));
         for (JvmProcess worker : workers) {
             worker.awaitLine("serving primes.count", WAIT);
         }
         long started = System.nanoTime();
-        JvmProcess client = on(4, "node", "--name", "client", "--join-file", join.toString(), "--count-primes",
+        JvmProcess client = hosts.cli(4, "node", "--name", "client", "--join-file", join.toString(), "--count-primes",
                 "3000000", "--chunk", "100000", "--wait-for", "5");
         assertEquals(0, client.awaitExit(WAIT), client.output());
         String answer = client.awaitLine("primes below 3,000,000: ", WAIT);
@@ -104,8 +84,8 @@ class NetnsHostsIT {
                 (System.nanoTime() - started) / 1_000_000);
 
         // The master's record of the links the client opened: one to each worker, on its host.
-        Map<String, String> hostOf = Map.of("w2a", bed.address(2), "w2b", bed.address(2), "w3a", bed.address(3),
-                "w3b", bed.address(3), "w4a", bed.address(4));
+        Map<String, String> hostOf = Map.of("w2a", hosts.bed.address(2), "w2b", hosts.bed.address(2), "w3a", hosts.bed.address(3),
+                "w3b", hosts.bed.address(3), "w4a", hosts.bed.address(4));
         Map<String, Set<Integer>> portsByHost = new HashMap<>();
         Set<String> linked = new HashSet<>();
         for (String line : master.output().lines().toList()) {
@@ -120,7 +100,7 @@ class NetnsHostsIT {
         }
         assertEquals(hostOf.keySet(), linked, master.output());
         // Two ports in the range, five links: hosts h2 and h3 each used both; the numbers repeat across hosts.
-        assertEquals(Set.of(55001, 55002), portsByHost.get(bed.address(2)));
-        assertEquals(Set.of(55001, 55002), portsByHost.get(bed.address(3)));
+        assertEquals(Set.of(55001, 55002), portsByHost.get(hosts.bed.address(2)));
+        assertEquals(Set.of(55001, 55002), portsByHost.get(hosts.bed.address(3)));
     }
 }

@@ -1,72 +1,51 @@
 package io.cpcluster.examples;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.cpcluster.core.JvmProcess;
-import io.cpcluster.core.NetnsBed;
-import io.cpcluster.core.NodeProcess;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A node cut from its master but not from its peer (see {@link NetnsBed}): the master's eviction
- * wins, as docs/FAILURES.md says. Needs root and iproute2; skipped without them, except on CI.
+ * Partitions between hosts ({@link NetnsHosts}): a node cut from its master but not from its peer,
+ * and two nodes cut from each other but not from the master. docs/FAILURES.md has the figures.
  */
 class NetnsPartitionIT {
-    private static final Path JAR = Path.of(System.getProperty("basedir", "."), "target", "cpcluster-examples.jar")
-            .toAbsolutePath();
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @TempDir
     Path dir;
-    private NetnsBed bed;
-    private final List<JvmProcess> processes = new ArrayList<>();
+    private NetnsHosts hosts;
+    private JvmProcess master;
 
     @BeforeEach
     void hosts() throws Exception {
-        Optional<String> why = NetnsBed.unavailable();
-        if (why.isPresent() && "true".equals(System.getenv("CI"))) {
-            fail("the network-namespace tests must run on CI, and cannot: " + why.get());
-        }
-        Assumptions.assumeTrue(why.isEmpty(), () -> "skipping the network-namespace tests: " + why.get());
-        bed = new NetnsBed(3);
+        hosts = new NetnsHosts(4, dir);
+        master = hosts.cli(1, "master", "--host", hosts.bed.address(1), "--range", "55001-55010", "--join-file",
+                dir.resolve("join.json").toString());
+        master.awaitLine("CPCluster master listening on ", WAIT);
     }
 
     @AfterEach
     void close() {
-        processes.reversed().forEach(JvmProcess::close);
-        if (bed != null) {
-            bed.close();
+        if (hosts != null) {
+            hosts.close();
         }
-    }
-
-    private JvmProcess start(int host, List<String> java) throws Exception {
-        JvmProcess process = JvmProcess.java(bed.on(host), dir, Map.of(), java);
-        processes.add(process);
-        return process;
-    }
-
-    /** A node process (a command driver: see NodeProcess) on a host, joining with the join file. */
-    private JvmProcess node(int host, String name) throws Exception {
-        return start(host, List.of("-cp", System.getProperty("java.class.path"), NodeProcess.class.getName(),
-                "join=" + dir.resolve("join.json"), "name=" + name, "heartbeat=200",
-                // Short, so that an attempt started during the cut gives up soon after the heal.
-                "connectTimeout=3000"));
     }
 
     private static long millisSince(long started) {
         return (System.nanoTime() - started) / 1_000_000;
+    }
+
+    private static long count(JvmProcess process, String prefix) {
+        return process.output().lines().filter(line -> line.startsWith(prefix)).count();
     }
 
     /**
@@ -77,12 +56,9 @@ class NetnsPartitionIT {
      */
     @Test
     void aNodeCutFromTheMasterOnlyIsDroppedWithItsLinksAndRejoinsAfterTheHeal() throws Exception {
-        JvmProcess master = start(1, List.of("-jar", JAR.toString(), "master", "--host", bed.address(1),
-                "--range", "55001-55010", "--join-file", dir.resolve("join.json").toString()));
-        master.awaitLine("CPCluster master listening on ", WAIT);
-        JvmProcess a = node(2, "a");
+        JvmProcess a = hosts.node(2, "a");
         a.awaitLine("READY ", WAIT);
-        JvmProcess b = node(3, "b");
+        JvmProcess b = hosts.node(3, "b");
         String bId = b.awaitLine("READY ", WAIT);
         a.send("connect " + bId);
         String link = a.awaitLine("LINK ", WAIT).split(" ")[0];
@@ -90,7 +66,7 @@ class NetnsPartitionIT {
         a.awaitLine("SQUARE 7 49", WAIT);
 
         long cut = System.nanoTime();
-        bed.cut(3, 1);
+        hosts.bed.cut(3, 1);
         b.awaitLine("EVENT MasterLost", WAIT);
         long bNoticed = millisSince(cut);
         master.awaitLine("left:   b (" + bId + ")", WAIT);
@@ -105,15 +81,58 @@ class NetnsPartitionIT {
                 + " a closed the link in %,d ms, b saw it closed in %,d ms%n", bNoticed, masterNoticed, aClosed, bClosed);
 
         long heal = System.nanoTime();
-        bed.heal(3, 1);
+        hosts.bed.heal(3, 1);
         b.awaitLine("EVENT MasterReconnected", WAIT);
-        await().atMost(WAIT).until(() -> master.output().lines().filter(l -> l.startsWith("joined: b (")).count() == 2);
+        await().atMost(WAIT).until(() -> count(master, "joined: b (") == 2);
         System.out.printf("NetnsPartitionIT: after the heal, b rejoined in %,d ms%n", millisSince(heal));
         a.send("connect " + bId);
-        await().atMost(WAIT).until(() -> a.output().lines().filter(l -> l.startsWith("LINK ")).count() == 2);
+        await().atMost(WAIT).until(() -> count(a, "LINK ") == 2);
         String again = a.output().lines().filter(l -> l.startsWith("LINK ")).toList().getLast().split(" ")[1];
         a.send("call " + again + " 8");
         a.awaitLine("SQUARE 8 64", WAIT);
+        assertTrue(master.isAlive());
+    }
+
+    /**
+     * h2 and h3 are cut from each other and not from the master. The calls h2 has in flight to h3
+     * fail with LinkClosedException once the link's heartbeat timeout (1 s here) passes, none
+     * hangs; the link's port goes back; and idempotent tasks h2 submits meanwhile all finish, on
+     * h4 (an attempt at h3 fails and moves on).
+     */
+    @Test
+    void twoNodesCutFromEachOtherFailTheirCallsInTimeAndSubmitGoesElsewhere() throws Exception {
+        JvmProcess a = hosts.node(2, "a");
+        a.awaitLine("READY ", WAIT);
+        JvmProcess b = hosts.node(3, "b");
+        String bId = b.awaitLine("READY ", WAIT);
+        JvmProcess c = hosts.node(4, "c");
+        c.awaitLine("READY ", WAIT);
+        a.send("connect " + bId);
+        String link = a.awaitLine("LINK ", WAIT).split(" ")[0];
+        for (int i = 0; i < 5; i++) {
+            a.send("nap " + link + " 60000");
+        }
+        a.send("call " + link + " 3");
+        a.awaitLine("SQUARE 3 9", WAIT);
+
+        long cut = System.nanoTime();
+        hosts.bed.cut(2, 3);
+        await().atMost(WAIT).until(() -> count(a, "FAILED nap") == 5);
+        long failed = millisSince(cut);
+        List<String> failures = a.output().lines().filter(l -> l.startsWith("FAILED nap")).toList();
+        failures.forEach(line -> assertTrue(line.contains("LinkClosedException"), line));
+        master.awaitLine("closed: link " + link, WAIT);
+        long released = millisSince(cut);
+
+        long submitted = System.nanoTime();
+        a.send("submit 40");
+        String done = a.awaitLine("SUBMITTED ", WAIT);
+        assertEquals("40 of 40 right", done, a.output());
+        System.out.printf("NetnsPartitionIT: cut from each other: 5 calls in flight failed within %,d ms (%s),"
+                + " the master released the link in %,d ms; 40 tasks submitted meanwhile all finished in %,d ms%n",
+                failed, failures.getFirst().substring(0, failures.getFirst().indexOf(':')), released,
+                millisSince(submitted));
+        hosts.bed.heal(2, 3);
         assertTrue(master.isAlive());
     }
 }

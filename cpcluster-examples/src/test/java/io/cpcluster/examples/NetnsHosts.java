@@ -1,0 +1,65 @@
+package io.cpcluster.examples;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.cpcluster.core.JvmProcess;
+import io.cpcluster.core.NetnsBed;
+import io.cpcluster.core.NodeProcess;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * A {@link NetnsBed} and the JVMs a test runs on its hosts: the command-line master and nodes
+ * (the examples' jar) and node processes driven by commands ({@link NodeProcess}). Skips the test
+ * when the bed cannot run here, saying why, except with {@code CI=true}, where it fails it.
+ */
+final class NetnsHosts implements AutoCloseable {
+    static final Path JAR = Path.of(System.getProperty("basedir", "."), "target", "cpcluster-examples.jar")
+            .toAbsolutePath();
+    final NetnsBed bed;
+    private final Path dir;
+    private final List<JvmProcess> processes = new ArrayList<>();
+
+    NetnsHosts(int hosts, Path dir) throws Exception {
+        Optional<String> why = NetnsBed.unavailable();
+        if (why.isPresent() && "true".equals(System.getenv("CI"))) {
+            fail("the network-namespace tests must run on CI, and cannot: " + why.get());
+        }
+        Assumptions.assumeTrue(why.isEmpty(), () -> "skipping the network-namespace tests: " + why.get());
+        this.dir = dir;
+        this.bed = new NetnsBed(hosts);
+    }
+
+    /** Runs the examples' command line ({@code master ...}, {@code node ...}) on a host. */
+    JvmProcess cli(int host, String... arguments) throws Exception {
+        List<String> java = new ArrayList<>(List.of("-jar", JAR.toString()));
+        java.addAll(List.of(arguments));
+        return start(host, java);
+    }
+
+    /**
+     * Runs a node process on a host, joining with the join file in the test's directory: a 200 ms
+     * heartbeat on its master connection and links (1 s timeouts), and a 3 s connect timeout, so
+     * that an attempt started during a cut gives up soon after the heal.
+     */
+    JvmProcess node(int host, String name) throws Exception {
+        return start(host, List.of("-cp", System.getProperty("java.class.path"), NodeProcess.class.getName(),
+                "join=" + dir.resolve("join.json"), "name=" + name, "heartbeat=200", "connectTimeout=3000"));
+    }
+
+    private JvmProcess start(int host, List<String> java) throws Exception {
+        JvmProcess process = JvmProcess.java(bed.on(host), dir, Map.of(), java);
+        processes.add(process);
+        return process;
+    }
+
+    @Override
+    public void close() {
+        processes.reversed().forEach(JvmProcess::close);
+        bed.close();
+    }
+}
