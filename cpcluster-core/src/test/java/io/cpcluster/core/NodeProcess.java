@@ -22,7 +22,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A node in a JVM of its own, for tests that freeze or kill it. Arguments are {@code key=value}:
- * {@code master=host:port} or {@code join=path/to/join.json}, {@code name=...}, and optionally
+ * {@code master=host:port}, {@code masters=host:port,host:port} (tried in order) or
+ * {@code join=path/to/join.json} (or both: the masters, and the token and key from the file),
+ * {@code name=...}, and optionally
  * {@code heartbeat=ms} (the node's and its links' heartbeat interval; the timeouts are five times
  * it) and {@code connectTimeout=ms} (default 30 s: a process started among many others under load
  * may wait seconds for the CPU, and these tests are not about how fast it joins). The token comes from {@code CPCLUSTER_TOKEN} or the join file. It serves {@code echo}
@@ -73,6 +75,12 @@ public final class NodeProcess {
             int colon = master.lastIndexOf(':');
             config.master(master.substring(0, colon), Integer.parseInt(master.substring(colon + 1)));
         }
+        if (options.containsKey("masters")) {
+            for (String master : options.get("masters").split(",")) {
+                int colon = master.lastIndexOf(':');
+                config.master(master.substring(0, colon), Integer.parseInt(master.substring(colon + 1)));
+            }
+        }
         if (options.containsKey("join")) {
             config.joinFile(Path.of(options.get("join")));
         }
@@ -99,7 +107,8 @@ public final class NodeProcess {
      * or {@code FAILED <x> <exception>}), {@code links} (answers {@code LINKS} and the open links'
      * ids), {@code nap <link id> <millis>} (a call of {@code nap}: {@code NAPPED <millis>}, or
      * {@code FAILED nap after <ms> ms: <exception>}), {@code submit <n>} (submits {@code square}
-     * of 0 to n-1 as idempotent tasks; {@code SUBMITTED <k> of <n> right} once all are done). A
+     * of 0 to n-1 as idempotent tasks; {@code SUBMITTED <k> of <n> right} once all are done),
+     * {@code close <link id>} ({@code CLOSED <link id>} once closed). A
      * failure answers {@code FAILED} and the exception.
      */
     private static void command(ClusterNode node, String[] words) {
@@ -143,6 +152,11 @@ public final class NodeProcess {
                     CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).whenComplete((done, e) ->
                             say("SUBMITTED " + answers.stream().filter(CompletableFuture::join).count() + " of "
                                     + count + " right"));
+                }
+                case "close" -> {
+                    node.link(LinkId.of(words[1])).orElseThrow(
+                            () -> new IllegalArgumentException("no open link " + words[1])).close();
+                    say("CLOSED " + words[1]);
                 }
                 case "links" -> say("LINKS " + String.join(",", node.links().stream().map(l -> l.id().value())
                         .toList()));

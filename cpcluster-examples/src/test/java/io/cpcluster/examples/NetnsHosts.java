@@ -44,11 +44,15 @@ final class NetnsHosts implements AutoCloseable {
     /**
      * Runs a node process on a host, joining with the join file in the test's directory: a 200 ms
      * heartbeat on its master connection and links (1 s timeouts), and a 3 s connect timeout, so
-     * that an attempt started during a cut gives up soon after the heal.
+     * that an attempt started during a cut gives up soon after the heal. More {@code key=value}
+     * arguments go to NodeProcess ({@code masters=...}, say).
      */
-    JvmProcess node(int host, String name) throws Exception {
-        return start(host, List.of("-cp", System.getProperty("java.class.path"), NodeProcess.class.getName(),
-                "join=" + dir.resolve("join.json"), "name=" + name, "heartbeat=200", "connectTimeout=3000"));
+    JvmProcess node(int host, String name, String... more) throws Exception {
+        List<String> java = new ArrayList<>(List.of("-cp", System.getProperty("java.class.path"),
+                NodeProcess.class.getName(), "join=" + dir.resolve("join.json"), "name=" + name, "heartbeat=200",
+                "connectTimeout=3000"));
+        java.addAll(List.of(more));
+        return start(host, java);
     }
 
     private JvmProcess start(int host, List<String> java) throws Exception {
