@@ -17,7 +17,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A master in a JVM of its own, for tests that kill it or run it with a small heap. Arguments:
  * port, join file, port range, heartbeat timeout in milliseconds, and optionally the largest
- * control frame in bytes. Prints {@code READY <port>} once listening; for each line {@code stats}
+ * control frame in bytes and the host to listen on (default 127.0.0.1). Prints {@code READY <port>} once listening; for each line {@code stats}
  * on its standard input prints {@code STATS} and its {@link MasterStats} and used heap; stops when
  * its standard input ends.
  */
@@ -33,6 +33,9 @@ public final class MasterProcess {
                 .heartbeatTimeout(Duration.ofMillis(Long.parseLong(args[3])));
         if (args.length > 4) {
             config.maxControlFrameSize(Integer.parseInt(args[4]));
+        }
+        if (args.length > 5) {
+            config.host(args[5]);
         }
         // Loaded now: loading the management beans while an attack fills the heap can fail, and
         // that once ended this process instead of answering "stats".

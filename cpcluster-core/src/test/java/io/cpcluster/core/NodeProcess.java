@@ -107,7 +107,10 @@ public final class NodeProcess {
      * or {@code FAILED <x> <exception>}), {@code links} (answers {@code LINKS} and the open links'
      * ids), {@code nap <link id> <millis>} (a call of {@code nap}: {@code NAPPED <millis>}, or
      * {@code FAILED nap after <ms> ms: <exception>}), {@code submit <n>} (submits {@code square}
-     * of 0 to n-1 as idempotent tasks; {@code SUBMITTED <k> of <n> right} once all are done),
+     * of 0 to n-1 as idempotent tasks; {@code SUBMITTED <k> of <n> right} once all are done;
+     * {@code submit <n> <first> <timeout ms>} submits first to first+n-1 with that timeout, and
+     * answers {@code SUBMITTED <first> right=<r> failed=<f> wrong=<w> of <n>}), {@code threads}
+     * ({@code THREADS <live platform threads>}),
      * {@code close <link id>} ({@code CLOSED <link id>} once closed). A
      * failure answers {@code FAILED} and the exception.
      */
@@ -138,21 +141,35 @@ public final class NodeProcess {
                 }
                 case "submit" -> {
                     int count = Integer.parseInt(words[1]);
-                    List<CompletableFuture<Boolean>> answers = new ArrayList<>();
-                    for (long x = 0; x < count; x++) {
+                    long first = words.length > 2 ? Long.parseLong(words[2]) : 0;
+                    SubmitOptions options = words.length > 3
+                            ? new SubmitOptions(true).withTimeout(Duration.ofMillis(Long.parseLong(words[3])))
+                            : new SubmitOptions(true);
+                    List<CompletableFuture<String>> answers = new ArrayList<>();
+                    for (long x = first; x < first + count; x++) {
                         long input = x;
-                        answers.add(node.submit("square", input, Long.class, new SubmitOptions(true))
+                        answers.add(node.submit("square", input, Long.class, options)
                                 .handle((answer, failure) -> {
                                     if (failure != null) {
                                         say("FAILED submit " + input + " " + failure);
+                                        return "failed";
                                     }
-                                    return failure == null && answer == input * input;
+                                    return answer == input * input ? "right" : "wrong";
                                 }));
                     }
-                    CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).whenComplete((done, e) ->
-                            say("SUBMITTED " + answers.stream().filter(CompletableFuture::join).count() + " of "
-                                    + count + " right"));
+                    CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).whenComplete((done, e) -> {
+                        List<String> kinds = answers.stream().map(CompletableFuture::join).toList();
+                        if (words.length > 2) {
+                            say("SUBMITTED " + first + " right=" + kinds.stream().filter("right"::equals).count()
+                                    + " failed=" + kinds.stream().filter("failed"::equals).count() + " wrong="
+                                    + kinds.stream().filter("wrong"::equals).count() + " of " + count);
+                        } else {
+                            say("SUBMITTED " + kinds.stream().filter("right"::equals).count() + " of " + count
+                                    + " right");
+                        }
+                    });
                 }
+                case "threads" -> say("THREADS " + Thread.getAllStackTraces().size());
                 case "close" -> {
                     node.link(LinkId.of(words[1])).orElseThrow(
                             () -> new IllegalArgumentException("no open link " + words[1])).close();

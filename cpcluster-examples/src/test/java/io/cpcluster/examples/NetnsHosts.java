@@ -55,6 +55,13 @@ final class NetnsHosts implements AutoCloseable {
         return start(host, java);
     }
 
+    /** Runs a main class of the test's class path on a host. */
+    JvmProcess main(int host, Class<?> main, String... arguments) throws Exception {
+        List<String> java = new ArrayList<>(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        java.addAll(List.of(arguments));
+        return start(host, java);
+    }
+
     private JvmProcess start(int host, List<String> java) throws Exception {
         JvmProcess process = JvmProcess.java(bed.on(host), dir, Map.of(), java);
         processes.add(process);
