@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cpcluster.core.JvmProcess;
 import io.cpcluster.core.MasterProcess;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * kill -9 and restarts of worker nodes and of the master, while a client on its own host keeps
  * submitting tasks. Every task gets its right answer or fails with an exception in its deadline,
  * none is answered wrong; after a last heal the cluster works, the master's book equals the links
- * open on the nodes with one port per link, and the client holds no more threads than it did.
+ * open on the nodes with one port per link, and the client holds no more threads or sockets than
+ * it did.
  * The seed is printed ({@code -Dnemesis.seed=} replays a run; {@code -Dnemesis.seconds=} sets its
  * length, 90 by default). Delay and loss need the kernel's netem, which this schedule does not
  * assume.
@@ -109,6 +113,7 @@ class NetnsNemesisIT {
         await().atMost(WAIT).until(() -> client.output().contains("SUBMITTED 0 "));
         client.send("threads");
         int threadsBefore = Integer.parseInt(client.awaitLine("THREADS ", WAIT));
+        long socketsBefore = sockets(client.pid());
 
         Set<String> cuts = new HashSet<>();
         List<String> schedule = new ArrayList<>();
@@ -182,8 +187,25 @@ class NetnsNemesisIT {
                 .getLast().substring("THREADS ".length()));
         System.out.printf("NetnsNemesisIT: the client's platform threads: %d before, %d after%n", threadsBefore,
                 threadsAfter);
-        // Dozens of peers came and went: a thread kept per link or per peer would show here.
+        long socketsAfter = sockets(client.pid());
+        System.out.printf("NetnsNemesisIT: the client's open sockets: %d before, %d after%n", socketsBefore,
+                socketsAfter);
+        // Dozens of peers came and went: a thread or a socket kept per link or per peer would show here.
         assertTrue(threadsAfter <= threadsBefore + 16, threadsBefore + " threads before, " + threadsAfter + " after");
+        assertTrue(socketsAfter <= socketsBefore + 16, socketsBefore + " sockets before, " + socketsAfter + " after");
+    }
+
+    /** The sockets a process has open, from its file descriptors in /proc. */
+    private static long sockets(long pid) throws IOException {
+        try (Stream<Path> descriptors = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            return descriptors.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().startsWith("socket:");
+                } catch (IOException e) {
+                    return false;
+                }
+            }).count();
+        }
     }
 
     private void healAll(Set<String> cuts) throws Exception {
