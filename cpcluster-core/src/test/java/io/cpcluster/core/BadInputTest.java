@@ -149,6 +149,23 @@ class BadInputTest {
     }
 
     @Test
+    void aTokenHolderCannotTakeTheIdOfANodeThatLeftEither() throws Exception {
+        String token = cluster.master.joinInfo().token();
+        String gone = a.self().id().value();
+        a.close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.master.nodes().size() == 1);
+        try (RawClient raw = new RawClient(cluster.master.address())) {
+            Control.Hello hello = raw.read(Control.Hello.class);
+            raw.send(new Control.Auth(Control.VERSION, gone, "impostor", raw.proof(token, hello), List.of(), null,
+                    List.of()));
+            Control.AuthFailed refused = raw.read(Control.AuthFailed.class);
+            assertTrue(refused.reason().contains("belonged to a node with another key, which left"), refused.reason());
+            raw.awaitClosed();
+        }
+        assertEquals(1, cluster.master.nodes().size());
+    }
+
+    @Test
     void anUnsupportedProtocolVersionIsRefusedWithTheRangeTheMasterSpeaks() throws Exception {
         assertFault(Control.Fault.UNSUPPORTED_VERSION, "versions " + Control.MIN_VERSION + " to " + Control.VERSION, afterHello(raw -> raw.send(
                 new Control.Auth(99, "future-node", "future", Secrets.base64(new byte[32]), List.of(), null,

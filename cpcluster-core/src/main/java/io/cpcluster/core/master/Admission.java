@@ -137,7 +137,8 @@ final class Admission {
         Set<Book.Claim> reserved = reserve(id, claims);
         String[] refused = new String[1];
         ledger.change(book -> {
-            refused[0] = ledger.closing() ? "the master is closing" : identityRefusal(book.session(id), session);
+            refused[0] = ledger.closing() ? "the master is closing"
+                    : identityRefusal(book.session(id), book.departedKey(id), id, session);
             if (refused[0] != null) {
                 Outcome outcome = new Outcome();
                 reserved.forEach(claim -> outcome.release(claim.host(), claim.port()));
@@ -164,12 +165,19 @@ final class Admission {
 
     /**
      * A node id is bound to the transport identity it joined with: a new connection may take it
-     * over only with the same identity (a transport that proves none, like plain TCP, binds nothing).
+     * over only with the same identity, while the node is connected and after it left (for the
+     * {@value Book#MAX_DEPARTED_KEYS} ids that left last); a transport that proves none, like plain
+     * TCP, binds nothing. A master that restarts remembers no departed key.
      *
      * @return why the new session may not have the id, or null when it may
      */
-    private static String identityRefusal(Session holder, Session claimant) {
+    private static String identityRefusal(Session holder, String departedKey, NodeId id, Session claimant) {
         if (holder == null) {
+            // Gone, but not forgotten: its key still owns its id (a node keeps its key while it runs).
+            if (departedKey != null && !claimant.identity().equals(Optional.of(departedKey))) {
+                return "node id " + id + " belonged to a node with another key, which left: a node keeps the key it"
+                        + " joined with, and no other may take its id";
+            }
             return null;
         }
         Optional<String> held = holder.identity();

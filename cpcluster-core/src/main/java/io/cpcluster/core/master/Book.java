@@ -236,6 +236,16 @@ final class Book {
         return 2 * Math.max(config.rejoinGrace().toMillis(), config.heartbeatTimeout().toMillis());
     }
 
+    /** How many departed nodes' keys the book remembers (the longest gone are forgotten first). */
+    static final int MAX_DEPARTED_KEYS = 10_000;
+    /** The keys of nodes that left, by id, so that no other key takes an id over once its node is gone. */
+    private final LinkedHashMap<NodeId, String> departedKeys = new LinkedHashMap<>();
+
+    /** The key a node that left had, if the book still remembers it; null otherwise. */
+    String departedKey(NodeId node) {
+        return departedKeys.get(node);
+    }
+
     /** A connection ended: if it was a joined node, it leaves, its links close and their ports come back. */
     Outcome leave(Session session, String reason) {
         Outcome outcome = new Outcome();
@@ -244,6 +254,13 @@ final class Book {
             return outcome;
         }
         nodes.remove(node.id());
+        node.fingerprint().ifPresent(key -> {
+            departedKeys.remove(node.id());
+            departedKeys.put(node.id(), key);
+            if (departedKeys.size() > MAX_DEPARTED_KEYS) {
+                departedKeys.remove(departedKeys.keySet().iterator().next());
+            }
+        });
         quotas.left(session);
         for (Brokered link : List.copyOf(links.values())) {
             if (link.involves(session)) {

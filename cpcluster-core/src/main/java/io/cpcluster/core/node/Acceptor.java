@@ -253,8 +253,8 @@ final class Acceptor {
             case Control.LinkDenied.WRONG_LINK -> "this port waits for link " + id + ", not another";
             case Control.LinkDenied.WRONG_NODE -> "link " + id + " is for " + peer.label() + ", not another node";
             case Control.LinkDenied.WRONG_PROOF -> "wrong ticket proof for link " + id;
-            case Control.LinkDenied.WRONG_KEY -> "link " + id + " is for " + peer.label() + ", and this connection's"
-                    + " TLS key is not the one the master vouched for";
+            // Said to whoever reaches the port with a key of its own: it names neither the link nor its node.
+            case Control.LinkDenied.WRONG_KEY -> "this connection's TLS key is not the one the master vouched for";
             default -> "link " + id + " was accepted already, from another connection";
         };
     }
