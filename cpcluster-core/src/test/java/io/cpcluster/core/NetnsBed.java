@@ -19,8 +19,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Faults are the router's: {@link #cut} drops every packet between two hosts, both ways,
  * silently (a policy rule of type {@code blackhole}), and {@link #heal} lets them through again;
- * {@link #isolate} takes a host's link down, {@link #reconnect} brings it up. (Delay and loss
- * need the kernel's {@code sch_netem}, which not every kernel has: {@link #netem()} says.)
+ * {@link #isolate} takes a host's link down for good. (Delay and loss
+ * would need the kernel's {@code sch_netem} or tc's actions, which the kernel of the machine this
+ * was built on lacks.)
  *
  * <p>Names carry the process id of the JVM that made them ({@code cpc<pid>-h1}), so a bed a
  * killed test left behind is found and removed by the next one ({@link #removeStale}); closing
@@ -88,23 +89,6 @@ public final class NetnsBed implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** Whether the kernel has {@code sch_netem}, for delay and loss: tried in a namespace of its own. */
-    public static boolean netem() {
-        String probe = PREFIX + ProcessHandle.current().pid() + "-netem";
-        try {
-            run(List.of("ip", "netns", "add", probe));
-            try {
-                run(List.of("ip", "netns", "exec", probe, "tc", "qdisc", "add", "dev", "lo", "root", "netem",
-                        "delay", "1ms"));
-                return true;
-            } finally {
-                run(List.of("ip", "netns", "del", probe));
-            }
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     /** The namespace of host {@code i} (from 1). */
     public String namespace(int i) {
         check(i);
@@ -141,15 +125,9 @@ public final class NetnsBed implements AutoCloseable {
         }
     }
 
-    /** Takes host {@code i}'s link to the router down: it reaches no one, and no one it. */
+    /** Takes host {@code i}'s link to the router down for good: it reaches no one, and no one it. */
     public void isolate(int i) throws IOException {
         ip("-n", router(), "link", "set", "h" + i, "down");
-    }
-
-    /** Brings host {@code i}'s link up again. */
-    public void reconnect(int i) throws IOException {
-        ip("-n", router(), "link", "set", "h" + i, "up");
-        ip("-n", router(), "route", "replace", address(i) + "/32", "dev", "h" + i);
     }
 
     /** The command prefix that runs a program on host {@code i}. */
