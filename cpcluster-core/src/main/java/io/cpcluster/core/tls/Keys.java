@@ -14,7 +14,6 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.Signature;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
@@ -112,11 +111,6 @@ public final class Keys {
             throw new IllegalArgumentException("not a fingerprint: " + fingerprint);
         }
         return HexFormat.of().parseHex(fingerprint, PREFIX.length(), fingerprint.length());
-    }
-
-    /** Whether a peer's certificate holds the key with this fingerprint, in constant time. */
-    public static boolean matches(Certificate certificate, String fingerprint) {
-        return MessageDigest.isEqual(digest(certificate.getPublicKey()), digest(fingerprint));
     }
 
     /** The key pair as PEM: the PKCS#8 private key, then the certificate. */

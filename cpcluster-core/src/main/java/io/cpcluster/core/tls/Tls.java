@@ -41,7 +41,6 @@ public final class Tls {
 
     private final Keys.Pair keys;
     private final String fingerprint;
-    private final byte[] digest;
     private final SSLSocketFactory factory;
     /** The JDK's PKIX checks against the authorities; null without them. */
     private final X509ExtendedTrustManager pkix;
@@ -66,7 +65,6 @@ public final class Tls {
     public Tls(Keys.Pair keys, List<X509Certificate> authorities) {
         this.keys = keys;
         this.fingerprint = keys.fingerprint();
-        this.digest = Keys.digest(keys.certificate().getPublicKey());
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
@@ -98,11 +96,6 @@ public final class Tls {
     /** This side's key fingerprint. */
     public String fingerprint() {
         return fingerprint;
-    }
-
-    /** The 32 bytes of this side's key digest, as proofs bind them. */
-    public byte[] digest() {
-        return digest.clone();
     }
 
     /** Makes TLS 1.3 sockets with this side's key, asking for the other side's (see {@link #secure}). */
