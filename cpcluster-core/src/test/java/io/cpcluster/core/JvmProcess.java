@@ -12,8 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A JVM started by a test, with this JVM's java; its output (stdout and stderr together) is
@@ -85,9 +87,18 @@ public final class JvmProcess implements AutoCloseable {
 
     /** Waits for a line that starts with {@code prefix} and returns the rest of it. */
     public String awaitLine(String prefix, Duration timeout) {
-        await().atMost(timeout).until(() -> find(prefix).isPresent() || !process.isAlive());
+        awaitOrSay(prefix, timeout, () -> find(prefix).isPresent() || !process.isAlive());
         return find(prefix).orElseThrow(() -> new AssertionError("the process ended without printing '" + prefix
-                + "'; it printed:\n" + String.join("\n", lines)));
+                + "'; it printed:\n" + output()));
+    }
+
+    private void awaitOrSay(String prefix, Duration timeout, Callable<Boolean> condition) {
+        try {
+            await().atMost(timeout).until(condition);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("no line '" + prefix + "' within " + timeout + "; the process printed:\n"
+                    + output(), e);
+        }
     }
 
     private Optional<String> find(String prefix) {
@@ -98,7 +109,7 @@ public final class JvmProcess implements AutoCloseable {
     /** Waits for a new line that starts with {@code prefix}, after the ones printed so far, and returns the rest. */
     public String awaitNextLine(String prefix, Duration timeout) {
         int seen = lines.size();
-        await().atMost(timeout).until(() -> List.copyOf(lines).stream().skip(seen)
+        awaitOrSay(prefix, timeout, () -> List.copyOf(lines).stream().skip(seen)
                 .anyMatch(line -> line.startsWith(prefix)) || !process.isAlive());
         return List.copyOf(lines).stream().skip(seen).filter(line -> line.startsWith(prefix))
                 .map(line -> line.substring(prefix.length())).findFirst().orElseThrow(() -> new AssertionError(

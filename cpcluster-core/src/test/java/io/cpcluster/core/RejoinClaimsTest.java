@@ -18,6 +18,7 @@ import io.cpcluster.NodeConfig;
 import io.cpcluster.PortRange;
 import io.cpcluster.core.wire.Control;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,11 +27,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -141,6 +146,83 @@ class RejoinClaimsTest {
                     && count(seenByA, MasterReconnected.class) == 1 && count(seenByC, MasterReconnected.class) == 1);
             assertEquals(3, second.nodes().size());
             assertEquals(3, a.nodes().size());
+        }
+    }
+
+    /**
+     * The range allocator, slow once: its first reservation, once made, returns only after a
+     * second one was asked for and {@code othersJoined} holds, or after 2 s each.
+     */
+    private static final class RacingPorts extends ForwardingPortAllocator {
+        final CountDownLatch first = new CountDownLatch(1);
+        final CountDownLatch second = new CountDownLatch(1);
+        volatile BooleanSupplier othersJoined = () -> false;
+
+        RacingPorts(PortRange range) {
+            super(range);
+        }
+
+        @Override
+        public boolean reserve(String host, int port) {
+            boolean reserved = super.reserve(host, port);
+            if (first.getCount() > 0) {
+                first.countDown();
+                try {
+                    if (second.await(2, TimeUnit.SECONDS)) {
+                        await().atMost(Duration.ofSeconds(2)).until(() -> othersJoined.getAsBoolean());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (ConditionTimeoutException e) {
+                    // waited long enough
+                }
+            } else {
+                second.countDown();
+            }
+            return reserved;
+        }
+    }
+
+    @Test
+    void bothEndsReportingALinkAtTheSameTimeKeepIt() throws Exception {
+        // Seen on four hosts: after a master restart both ends report their link at once; the one
+        // whose reservation lost the race, and was booked first, was told the port "is taken by
+        // another link", its own.
+        PortRange range = TestPorts.range(4);
+        MasterConfig config = MasterConfig.builder().port(0).portRange(range).joinFile(dir.resolve("join.json"))
+                .rejoinGrace(Duration.ofSeconds(10)).build();
+        ClusterMaster.start(config).close();
+        RacingPorts ports = new RacingPorts(range);
+        ClusterMaster master = closing.later(ClusterMaster.start(config.toBuilder().portAllocator(ports).build()));
+        ports.othersJoined = () -> master.nodes().size() == 2;
+        String token = master.joinInfo().token();
+        Control.LinkClaim claim = new Control.LinkClaim("racing", "one", "two", "127.0.0.1", range.first());
+
+        try (RawClient one = new RawClient(master.address()); RawClient two = new RawClient(master.address())) {
+            CompletableFuture<Control.AuthOk> first = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return one.join(token, "one", List.of(), null, List.of(claim));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            // "one" has reserved the link's port, and is not booked yet, when "two" reports the same link.
+            assertTrue(ports.first.await(15, TimeUnit.SECONDS));
+            two.join(token, "two", List.of(), null, List.of(claim));
+            first.get(15, TimeUnit.SECONDS);
+
+            // Neither is told the link is gone: the next thing each hears is the answer to its PING.
+            for (RawClient client : List.of(one, two)) {
+                client.send(new Control.Ping(1));
+                Control next = client.read();
+                while (next instanceof Control.NodeJoin) {
+                    next = client.read();
+                }
+                assertInstanceOf(Control.Pong.class, next);
+            }
+            assertEquals(List.of("racing"), master.links().stream().map(link -> link.id().value()).toList());
+            assertEquals(0, master.stats().pendingLinks());
+            assertEquals(Map.of("127.0.0.1", Set.of(range.first())), master.stats().portsInUse());
         }
     }
 

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.cpcluster.core.JvmProcess;
 import io.cpcluster.core.NetnsBed;
 import io.cpcluster.core.NodeProcess;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,9 +70,22 @@ final class NetnsHosts implements AutoCloseable {
         return process;
     }
 
+    /**
+     * Stops every process, keeping what each printed in {@code target/netns-logs/<test dir>/}
+     * (a failed scenario's other processes tell why), and removes the bed.
+     */
     @Override
     public void close() {
         processes.reversed().forEach(JvmProcess::close);
+        Path logs = JAR.getParent().resolve("netns-logs").resolve(dir.getFileName().toString());
+        try {
+            Files.createDirectories(logs);
+            for (int i = 0; i < processes.size(); i++) {
+                Files.writeString(logs.resolve("process-" + (i + 1) + ".log"), processes.get(i).output());
+            }
+        } catch (IOException e) {
+            System.err.println("NetnsHosts: could not keep the processes' output in " + logs + ": " + e);
+        }
         bed.close();
     }
 }

@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Lets nodes in: checks an {@code AUTH} (its version, its fields, the proof against the token
@@ -50,6 +51,8 @@ final class Admission {
     final AtomicLong failures = new AtomicLong();
     /** AUTHs refused unchecked, because their address had just sent wrong proofs. */
     final AtomicLong throttled = new AtomicLong();
+    /** Taken by a (re)joining node that reports links, from reserving their ports to booking them. */
+    private final ReentrantLock claimsInOrder = new ReentrantLock();
     /** Refusals are logged, but a flood of them is not: one line, then one every few seconds. */
     private final RepeatedWarning refusals = new RepeatedWarning(LOG, Duration.ofSeconds(5));
 
@@ -134,18 +137,31 @@ final class Admission {
         // Milliseconds, as the wire carries them, so that every node sees the same NodeInfo.
         NodeInfo node = new NodeInfo(id, auth.name(), host, tasks.names(),
                 Instant.now().truncatedTo(ChronoUnit.MILLIS), masterKey == null ? Optional.empty() : session.identity());
-        Set<Book.Claim> reserved = reserve(id, claims);
         String[] refused = new String[1];
-        ledger.change(book -> {
-            refused[0] = ledger.closing() ? "the master is closing"
-                    : identityRefusal(book.session(id), book.departedKey(id), id, session);
-            if (refused[0] != null) {
-                Outcome outcome = new Outcome();
-                reserved.forEach(claim -> outcome.release(claim.host(), claim.port()));
-                return outcome;
+        // Both ends of a link report it after a master restart; were their reservations to race,
+        // the loser would be told its port is taken by its own link. Nodes that report links join
+        // one at a time (reservation and booking together); the book's lock is not held while the
+        // port allocator runs.
+        if (!claims.isEmpty()) {
+            claimsInOrder.lock();
+        }
+        try {
+            Set<Book.Claim> reserved = reserve(id, claims);
+            ledger.change(book -> {
+                refused[0] = ledger.closing() ? "the master is closing"
+                        : identityRefusal(book.session(id), book.departedKey(id), id, session);
+                if (refused[0] != null) {
+                    Outcome outcome = new Outcome();
+                    reserved.forEach(claim -> outcome.release(claim.host(), claim.port()));
+                    return outcome;
+                }
+                return book.join(session, node, tasks.bytes(), claims, reserved);
+            });
+        } finally {
+            if (!claims.isEmpty()) {
+                claimsInOrder.unlock();
             }
-            return book.join(session, node, tasks.bytes(), claims, reserved);
-        });
+        }
         if (refused[0] != null) {
             if (ledger.closing()) {
                 session.close(refused[0]);
