@@ -1,7 +1,9 @@
 package io.cpcluster.core;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,9 +21,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Faults are the router's: {@link #cut} drops every packet between two hosts, both ways,
  * silently (a policy rule of type {@code blackhole}), and {@link #heal} lets them through again;
- * {@link #isolate} takes a host's link down for good. (Delay and loss
- * would need the kernel's {@code sch_netem} or tc's actions, which the kernel of the machine this
- * was built on lacks.)
+ * {@link #isolate} takes a host's link down for good; {@link #impair} delays and drops packets
+ * between all hosts. The kernel of the machine this was built on has no {@code sch_netem}, so
+ * delay and loss are made in user space: the router's {@code FORWARD} chain hands every packet
+ * to {@code NFQUEUE}, and {@code netns-impair.py} (beside this class), run in the router's
+ * namespace, holds or drops each (see {@link #impairmentUnavailable()} for what that needs).
  *
  * <p>Names carry the process id of the JVM that made them ({@code cpc<pid>-h1}), so a bed a
  * killed test left behind is found and removed by the next one ({@link #removeStale}); closing
@@ -34,6 +38,9 @@ public final class NetnsBed implements AutoCloseable {
     private final String run = PREFIX + ProcessHandle.current().pid();
     private final int hosts;
     private final List<String> made = new ArrayList<>();
+    /** The impairment program in the router's namespace, once {@link #impair} started it. */
+    private Process impairer;
+    private BufferedReader impairerAnswers;
 
     /**
      * Makes {@code hosts} hosts, h1 to hN, at 198.51.100.11 and up.
@@ -87,6 +94,103 @@ public final class NetnsBed implements AutoCloseable {
             return Optional.of("iproute2's ip is missing or fails (" + e.getMessage() + "): install iproute2");
         }
         return Optional.empty();
+    }
+
+    /**
+     * Why {@link #impair} cannot run here, or empty when it can: besides what the bed needs, it
+     * needs iptables (for the {@code NFQUEUE} rule) and python3.
+     */
+    public static Optional<String> impairmentUnavailable() {
+        Optional<String> bed = unavailable();
+        if (bed.isPresent()) {
+            return bed;
+        }
+        for (List<String> probe : List.of(List.of("iptables", "--version"), List.of("python3", "--version"))) {
+            try {
+                run(probe);
+            } catch (IOException e) {
+                return Optional.of(probe.getFirst() + " is missing or fails (" + e.getMessage() + "): delay and loss"
+                        + " need iptables and python3");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Delays every packet between hosts by {@code delayMillis ± jitterMillis} (uniform; packets
+     * may overtake each other, as with netem) and drops a share {@code loss} of them, at random
+     * from {@code seed} (the seed of the first call counts); replaces the impairment in force.
+     * Cuts still drop everything.
+     */
+    public void impair(double delayMillis, double jitterMillis, double loss, long seed) throws IOException {
+        if (impairer == null) {
+            Path script = Files.createTempFile("netns-impair", ".py");
+            try (InputStream in = NetnsBed.class.getResourceAsStream("netns-impair.py")) {
+                Files.write(script, in.readAllBytes());
+            }
+            List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", router(), "python3", "-u",
+                    script.toString(), Long.toString(seed)));
+            impairer = new ProcessBuilder(command).redirectErrorStream(true).start();
+            impairerAnswers = new BufferedReader(new InputStreamReader(impairer.getInputStream(),
+                    StandardCharsets.UTF_8));
+            try {
+                expect("ready");
+                exec(router(), "iptables", "-A", "FORWARD", "-j", "NFQUEUE", "--queue-num", "0");
+            } catch (IOException e) {
+                impairer.destroyForcibly();
+                impairer = null;
+                throw e;
+            } finally {
+                Files.delete(script);
+            }
+        }
+        impairer(String.format(java.util.Locale.ROOT, "set %f %f %f", delayMillis, jitterMillis, loss));
+        expect("ok");
+    }
+
+    /**
+     * What {@link #impair} did so far: {@code seen=N dropped=N delayed=N overflows=N} (overflows
+     * count the times the kernel's queue to the program was full, and it dropped packets).
+     */
+    public String impairment() throws IOException {
+        if (impairer == null) {
+            return "seen=0 dropped=0 delayed=0 overflows=0";
+        }
+        impairer("stats");
+        return expect("stats ");
+    }
+
+    private void impairer(String command) throws IOException {
+        impairer.getOutputStream().write((command + "\n").getBytes(StandardCharsets.UTF_8));
+        impairer.getOutputStream().flush();
+    }
+
+    /** Reads the impairment program's next line, which must start with {@code prefix}; returns the rest. */
+    private String expect(String prefix) throws IOException {
+        String line = impairerAnswers.readLine();
+        if (line == null || !line.startsWith(prefix)) {
+            throw new IOException("netns-impair.py answered " + (line == null ? "nothing (it ended)" : "'" + line + "'")
+                    + " where '" + prefix.strip() + "' was expected");
+        }
+        return line.substring(prefix.length());
+    }
+
+    /** Lets packets straight through again and stops the impairment program (held packets go on). */
+    public void unimpair() throws IOException {
+        if (impairer == null) {
+            return;
+        }
+        exec(router(), "iptables", "-D", "FORWARD", "-j", "NFQUEUE", "--queue-num", "0");
+        impairer.getOutputStream().close();
+        try {
+            if (!impairer.waitFor(10, TimeUnit.SECONDS)) {
+                impairer.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            impairer.destroyForcibly();
+        }
+        impairer = null;
     }
 
     /** The namespace of host {@code i} (from 1). */
@@ -201,6 +305,10 @@ public final class NetnsBed implements AutoCloseable {
     /** Kills what still runs on the hosts, and removes every namespace made (their veths go with them). */
     @Override
     public void close() {
+        if (impairer != null) {
+            impairer.destroyForcibly();
+            impairer = null;
+        }
         for (String namespace : made.reversed()) {
             try {
                 killAll(namespace);

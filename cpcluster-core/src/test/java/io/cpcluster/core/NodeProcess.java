@@ -15,10 +15,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A node in a JVM of its own, for tests that freeze or kill it. Arguments are {@code key=value}:
@@ -103,7 +107,8 @@ public final class NodeProcess {
 
     /**
      * Runs a command from the test: {@code connect <node id>} (answers {@code LINK <link id>
-     * <port>}), {@code call <link id> <x>} (answers {@code SQUARE <x> <x*x>} when the answer comes,
+     * <port> <set-up time in microseconds>}), {@code calls <link id> <seconds>} (calls one after
+     * the other, see {@link #calls}), {@code call <link id> <x>} (answers {@code SQUARE <x> <x*x>} when the answer comes,
      * or {@code FAILED <x> <exception>}), {@code links} (answers {@code LINKS} and the open links'
      * ids), {@code nap <link id> <millis>} (a call of {@code nap}: {@code NAPPED <millis>}, or
      * {@code FAILED nap after <ms> ms: <exception>}), {@code submit <n>} (submits {@code square}
@@ -118,8 +123,15 @@ public final class NodeProcess {
         try {
             switch (words[0]) {
                 case "connect" -> {
+                    long started = System.nanoTime();
                     DirectLink link = node.connect(NodeId.of(words[1]));
-                    say("LINK " + link.id() + " " + link.port());
+                    say("LINK " + link.id() + " " + link.port() + " " + (System.nanoTime() - started) / 1000);
+                }
+                case "calls" -> {
+                    DirectLink link = node.link(LinkId.of(words[1])).orElseThrow(
+                            () -> new IllegalArgumentException("no open link " + words[1]));
+                    long seconds = Long.parseLong(words[2]);
+                    Thread.ofVirtual().name("calls-" + words[1]).start(() -> calls(link, seconds));
                 }
                 case "call" -> {
                     long x = Long.parseLong(words[2]);
@@ -182,6 +194,50 @@ public final class NodeProcess {
         } catch (RuntimeException e) {
             say("FAILED " + words[0] + " " + e);
         }
+    }
+
+    /**
+     * Calls {@code square} on a link one call after the other for that many seconds (or until
+     * the link closes), each answer checked, and says {@code CALLS <link id> n=.. right=..
+     * wrong=.. failed=.. p50=..us p99=..us max=..us}: the calls' round trips, in microseconds.
+     */
+    private static void calls(DirectLink link, long seconds) {
+        List<Long> micros = new ArrayList<>();
+        long right = 0;
+        long wrong = 0;
+        long failed = 0;
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        for (long x = 0; System.nanoTime() - end < 0 && link.isOpen(); x++) {
+            long started = System.nanoTime();
+            try {
+                long answer = link.call("square", x, Long.class).get(30, TimeUnit.SECONDS);
+                micros.add((System.nanoTime() - started) / 1000);
+                if (answer == x * x) {
+                    right++;
+                } else {
+                    wrong++;
+                }
+            } catch (ExecutionException | TimeoutException e) {
+                failed++;
+                say("FAILED calls " + link.id() + " " + x + " " + (e.getCause() != null ? e.getCause() : e));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        Collections.sort(micros);
+        say("CALLS " + link.id() + " n=" + (right + wrong + failed) + " right=" + right + " wrong=" + wrong + " failed="
+                + failed + " p50=" + percentile(micros, 50) + "us p99=" + percentile(micros, 99) + "us max="
+                + percentile(micros, 100) + "us");
+    }
+
+    /** The value at that percentile of a sorted list (nearest rank); 0 for an empty list. */
+    static long percentile(List<Long> sorted, int percent) {
+        if (sorted.isEmpty()) {
+            return 0;
+        }
+        int rank = (int) Math.ceil(percent / 100.0 * sorted.size());
+        return sorted.get(Math.max(0, rank - 1));
     }
 
     private static synchronized void say(String line) {

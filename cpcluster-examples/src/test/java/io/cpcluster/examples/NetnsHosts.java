@@ -27,13 +27,22 @@ final class NetnsHosts implements AutoCloseable {
     private final List<JvmProcess> processes = new ArrayList<>();
 
     NetnsHosts(int hosts, Path dir) throws Exception {
-        Optional<String> why = NetnsBed.unavailable();
+        runsOrSkips(NetnsBed.unavailable());
+        this.dir = dir;
+        this.bed = new NetnsBed(hosts);
+    }
+
+    /** Makes the hosts for a test that also needs {@link NetnsBed#impair}: delay and loss. */
+    static NetnsHosts impairable(int hosts, Path dir) throws Exception {
+        runsOrSkips(NetnsBed.impairmentUnavailable());
+        return new NetnsHosts(hosts, dir);
+    }
+
+    private static void runsOrSkips(Optional<String> why) {
         if (why.isPresent() && "true".equals(System.getenv("CI"))) {
             fail("the network-namespace tests must run on CI, and cannot: " + why.get());
         }
         Assumptions.assumeTrue(why.isEmpty(), () -> "skipping the network-namespace tests: " + why.get());
-        this.dir = dir;
-        this.bed = new NetnsBed(hosts);
     }
 
     /** Runs the examples' command line ({@code master ...}, {@code node ...}) on a host. */

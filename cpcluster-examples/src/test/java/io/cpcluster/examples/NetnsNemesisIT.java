@@ -26,15 +26,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A nemesis ({@link NetnsHosts}): a seeded random schedule of cuts between hosts, heals, and
- * kill -9 and restarts of worker nodes and of the master, while a client on its own host keeps
+ * A nemesis ({@link NetnsHosts}): a seeded random schedule of cuts between hosts, heals, kill -9
+ * and restarts of worker nodes and of the master, and changes of the delay and loss between all
+ * hosts, while a client on its own host keeps
  * submitting tasks. Every task gets its right answer or fails with an exception in its deadline,
  * none is answered wrong; after a last heal the cluster works, the master's book equals the links
  * open on the nodes with one port per link, and the client holds no more threads or sockets than
  * it did.
  * The seed is printed ({@code -Dnemesis.seed=} replays a run; {@code -Dnemesis.seconds=} sets its
- * length, 90 by default). Delay and loss need the kernel's netem, which this schedule does not
- * assume.
+ * length, 90 by default). The last heal also ends the delay and loss.
  */
 class NetnsNemesisIT {
     private static final Duration WAIT = Duration.ofSeconds(90);
@@ -53,7 +53,7 @@ class NetnsNemesisIT {
 
     @BeforeEach
     void hosts() throws Exception {
-        hosts = new NetnsHosts(4, dir);
+        hosts = NetnsHosts.impairable(4, dir);
     }
 
     @AfterEach
@@ -122,7 +122,7 @@ class NetnsNemesisIT {
         while (System.nanoTime() < end) {
             client.send("submit 10 " + batches * 100 + " 10000");
             batches++;
-            int action = random.nextInt(10);
+            int action = random.nextInt(11);
             if (action < 4) {
                 int a = 1 + random.nextInt(4);
                 int b = 1 + random.nextInt(4);
@@ -141,15 +141,22 @@ class NetnsNemesisIT {
                 }
                 schedule.add(startWorker(host) ? "kill and restart the worker on h" + host
                         : "kill the worker on h" + host + " (its restart found no master)");
-            } else {
+            } else if (action < 10) {
                 master.kill();
                 startMaster();
                 schedule.add("kill and restart the master");
+            } else {
+                // A new delay and loss between all hosts, from none to 50 ms and 2%.
+                int delay = random.nextInt(51);
+                int loss = random.nextInt(3);
+                hosts.bed.impair(delay, delay / 2.0, loss / 100.0, seed);
+                schedule.add("delay " + delay + " ms ± " + delay / 2.0 + " ms, loss " + loss + "%");
             }
             // The pace of the schedule: a wait for the next step, not for a result.
             await().pollDelay(Duration.ofMillis(500 + random.nextInt(1500))).until(() -> true);
         }
         healAll(cuts);
+        hosts.bed.unimpair();
         startMissingWorkers();
         System.out.println("NetnsNemesisIT: schedule " + schedule);
 
