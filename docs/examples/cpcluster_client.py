@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-VERSION = 3                    # the protocol version this client speaks (PROTOCOL.md §9)
+VERSION = 4                    # the protocol version this client speaks (PROTOCOL.md §9)
 MAX_FROM_MASTER = 64 * 1024    # a master never sends a bigger frame (§1)
 MAX_HANDSHAKE = 64 * 1024      # the limit for link handshake frames (§1)
 MAX_LINK_FRAME = 16 * 1024 * 1024 + 267  # what this client announces it takes on a link (§5)
@@ -201,10 +201,12 @@ class Master:
             except socket.timeout:
                 continue
             kind = message["type"]
-            if kind in ("NODE_JOINED", "NODE_UPDATED"):
-                self.nodes[message["node"]["id"]] = message["node"]
-            elif kind == "NODE_LEFT":
-                self.nodes.pop(message["nodeId"], None)
+            if kind == "MEMBERS":
+                # One entry per node, as it is now; news of a node never heard of is nothing to do.
+                for node in message["nodes"]:
+                    self.nodes[node["id"]] = node
+                for gone in message["gone"]:
+                    self.nodes.pop(gone["nodeId"], None)
             elif kind == "LINK_OFFER":
                 # This client accepts no links: the master releases the port at once.
                 self.send({"type": "LINK_CLOSED", "linkId": message["linkId"],

@@ -78,6 +78,10 @@ import java.util.Optional;
  *        nothing) before the master drops the node; default 10 s
  * @param maxOutboxBytes the most bytes of messages that may wait to be written to one node;
  *        a node that lets more pile up is dropped as too slow; default 8 MiB
+ * @param membershipInterval how long the master gathers nodes joining, leaving and changing
+ *        their tasks before it tells the nodes whose {@link MembershipView} holds them, in one
+ *        message per view (zero tells each change at once, still one message per change);
+ *        default 50 ms
  */
 public record MasterConfig(InetSocketAddress address, Optional<String> advertisedHost, PortRange portRange,
                            Optional<Path> joinFile, Optional<String> token, Transport transport,
@@ -87,7 +91,7 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
                            int maxControlFrameSize, Duration heartbeatTimeout, Duration rejoinGrace,
                            int maxLinkRequestsPerNode, int maxLinksPerNode, int maxTasksPerNode,
                            Duration taskUpdateInterval, int maxUnauthenticated, int maxUnauthenticatedPerAddress,
-                           Duration writeTimeout, int maxOutboxBytes) {
+                           Duration writeTimeout, int maxOutboxBytes, Duration membershipInterval) {
     /** The default port the master listens on. */
     public static final int DEFAULT_PORT = 55000;
     /** The default largest control frame, 64 KiB. */
@@ -135,6 +139,7 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         Settings.between(maxUnauthenticatedPerAddress, 1, maxUnauthenticated, "maxUnauthenticatedPerAddress");
         Settings.positive(writeTimeout, "writeTimeout");
         Settings.between(maxOutboxBytes, MIN_OUTBOX_BYTES, Integer.MAX_VALUE, "maxOutboxBytes");
+        Settings.notNegative(membershipInterval, "membershipInterval");
         token.ifPresent(Settings::checkToken);
     }
 
@@ -179,6 +184,7 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         builder.maxUnauthenticatedPerAddress = maxUnauthenticatedPerAddress;
         builder.writeTimeout = writeTimeout;
         builder.maxOutboxBytes = maxOutboxBytes;
+        builder.membershipInterval = membershipInterval;
         return builder;
     }
 
@@ -197,7 +203,7 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
                 + ", maxLinksPerNode=" + maxLinksPerNode + ", maxTasksPerNode=" + maxTasksPerNode
                 + ", taskUpdateInterval=" + taskUpdateInterval + ", maxUnauthenticated=" + maxUnauthenticated
                 + ", maxUnauthenticatedPerAddress=" + maxUnauthenticatedPerAddress + ", writeTimeout=" + writeTimeout
-                + ", maxOutboxBytes=" + maxOutboxBytes + "]";
+                + ", maxOutboxBytes=" + maxOutboxBytes + ", membershipInterval=" + membershipInterval + "]";
     }
 
     /** Builds a {@link MasterConfig}. Not thread-safe; {@link #build()} may be called more than once. */
@@ -230,6 +236,7 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         private int maxUnauthenticatedPerAddress = DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS;
         private Duration writeTimeout = Duration.ofSeconds(10);
         private int maxOutboxBytes = DEFAULT_MAX_OUTBOX_BYTES;
+        private Duration membershipInterval = Duration.ofMillis(50);
 
         private Builder() {
         }
@@ -617,6 +624,18 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
         }
 
         /**
+         * Sets how long the master gathers membership changes before it tells the nodes: one
+         * message per view and interval, rather than one per change and node.
+         *
+         * @param interval zero (each change at once) or more
+         * @return this builder
+         */
+        public Builder membershipInterval(Duration interval) {
+            this.membershipInterval = Settings.notNegative(interval, "membershipInterval");
+            return this;
+        }
+
+        /**
          * Builds the configuration, finding the transport, token store and port allocator chosen
          * by name.
          *
@@ -634,7 +653,8 @@ public record MasterConfig(InetSocketAddress address, Optional<String> advertise
                     Optional.ofNullable(keyFiles), Optional.ofNullable(trustedCertificates), chosenStore,
                     chosenAllocator, authTimeout, authFailureDelay, ticketTimeout, maxControlFrameSize, heartbeatTimeout,
                     rejoinGrace, maxLinkRequestsPerNode, maxLinksPerNode, maxTasksPerNode, taskUpdateInterval,
-                    maxUnauthenticated, maxUnauthenticatedPerAddress, writeTimeout, maxOutboxBytes);
+                    maxUnauthenticated, maxUnauthenticatedPerAddress, writeTimeout, maxOutboxBytes,
+                    membershipInterval);
         }
     }
 }

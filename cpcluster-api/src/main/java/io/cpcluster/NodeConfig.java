@@ -91,6 +91,8 @@ import java.util.Optional;
  * @param maxLinkHandshakes the most connections to this node's link ports that may be in their
  *        handshake at once (not yet proved a ticket), in all; from one address, an eighth of
  *        that (at least 1); a connection past either is closed at once; default 64
+ * @param membership which other nodes the master keeps this node told about; default
+ *        {@link MembershipView#all()}
  * @param tasks the tasks this node serves from the start, by name
  */
 public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<String> token,
@@ -103,7 +105,8 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
                          Duration heartbeatInterval, Duration heartbeatTimeout, Duration linkHeartbeatInterval,
                          Duration linkHeartbeatTimeout, Duration reconnectDelay, Duration reconnectMaxDelay,
                          Duration closeTimeout, Duration writeTimeout, long maxCallBytesInFlight,
-                         long maxQueuedMessageBytes, int maxLinkHandshakes, Map<String, TaskBinding<?, ?>> tasks) {
+                         long maxQueuedMessageBytes, int maxLinkHandshakes, MembershipView membership,
+                         Map<String, TaskBinding<?, ?>> tasks) {
     /** The default largest payload on a direct link, 16 MiB. */
     public static final int DEFAULT_MAX_PAYLOAD_SIZE = 16 * 1024 * 1024;
     /** The smallest {@link #maxPayloadSize()} allowed, 64 KiB. */
@@ -157,6 +160,7 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         atLeastOnePayload(maxCallBytesInFlight, maxPayloadSize, "maxCallBytesInFlight");
         atLeastOnePayload(maxQueuedMessageBytes, maxPayloadSize, "maxQueuedMessageBytes");
         Settings.between(maxLinkHandshakes, 1, 1 << 20, "maxLinkHandshakes");
+        Objects.requireNonNull(membership, "membership");
         token.ifPresent(Settings::checkToken);
         Map<String, TaskBinding<?, ?>> copy = new LinkedHashMap<>();
         Objects.requireNonNull(tasks, "tasks").forEach((task, binding) -> {
@@ -249,6 +253,7 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         builder.maxCallBytesInFlight = maxCallBytesInFlight;
         builder.maxQueuedMessageBytes = maxQueuedMessageBytes;
         builder.maxLinkHandshakes = maxLinkHandshakes;
+        builder.membership = membership;
         builder.tasks.putAll(tasks);
         return builder;
     }
@@ -269,7 +274,7 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
                 + ", reconnectDelay=" + reconnectDelay + ", reconnectMaxDelay=" + reconnectMaxDelay + ", closeTimeout="
                 + closeTimeout + ", writeTimeout=" + writeTimeout + ", maxCallBytesInFlight=" + maxCallBytesInFlight
                 + ", maxQueuedMessageBytes=" + maxQueuedMessageBytes + ", maxLinkHandshakes=" + maxLinkHandshakes
-                + ", tasks=" + tasks.keySet() + "]";
+                + ", membership=" + membership + ", tasks=" + tasks.keySet() + "]";
     }
 
     /** Builds a {@link NodeConfig}. Not thread-safe; {@link #build()} may be called more than once. */
@@ -306,6 +311,7 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
         /** Null: the default, which follows maxPayloadSize. */
         private Long maxQueuedMessageBytes;
         private int maxLinkHandshakes = DEFAULT_MAX_LINK_HANDSHAKES;
+        private MembershipView membership = MembershipView.all();
         private final Map<String, TaskBinding<?, ?>> tasks = new LinkedHashMap<>();
 
         private Builder() {
@@ -670,6 +676,19 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
             return this;
         }
 
+        /**
+         * Which other nodes the master keeps this node told about: every node (the default), the
+         * nodes serving given tasks, or none. A large cluster's workers want {@link
+         * MembershipView#none()}; see {@link MembershipView}.
+         *
+         * @param view the view
+         * @return this builder
+         */
+        public Builder membership(MembershipView view) {
+            this.membership = Objects.requireNonNull(view, "view");
+            return this;
+        }
+
         private static long positiveBytes(long bytes, String name) {
             if (bytes <= 0) {
                 throw new IllegalArgumentException(name + " must be positive, not " + bytes);
@@ -715,7 +734,7 @@ public record NodeConfig(String name, List<InetSocketAddress> masters, Optional<
                             : Math.max(DEFAULT_MAX_CALL_BYTES_IN_FLIGHT, maxPayloadSize),
                     maxQueuedMessageBytes != null ? maxQueuedMessageBytes
                             : Math.max(DEFAULT_MAX_QUEUED_MESSAGE_BYTES, maxPayloadSize),
-                    maxLinkHandshakes, tasks);
+                    maxLinkHandshakes, membership, tasks);
         }
 
         private static byte[] randomBytes(int count) {

@@ -2,6 +2,7 @@ package io.cpcluster.cdi;
 
 import io.cpcluster.HandlerThreads;
 import io.cpcluster.JoinInfo;
+import io.cpcluster.MembershipView;
 import io.cpcluster.KeyFiles;
 import io.cpcluster.MasterConfig;
 import io.cpcluster.NodeConfig;
@@ -69,6 +70,8 @@ final class ClusterSettings {
             "cpcluster.node.max-call-bytes-in-flight", "per link, bytes of the peer's call inputs held at once",
             "cpcluster.node.max-queued-message-bytes", "per link, bytes of messages not yet consumed",
             "cpcluster.node.max-link-handshakes", "connections to link ports in their handshake at once",
+            "cpcluster.node.membership", "which nodes the master keeps this one told about: all, none, or"
+                    + " tasks:a,b",
             "cpcluster.master.enabled", "run a master in this application",
             "cpcluster.master.host", "where the master listens",
             "cpcluster.master.port", "the master's port",
@@ -87,7 +90,8 @@ final class ClusterSettings {
             "cpcluster.master.max-link-requests-per-node", "link requests one node may have unanswered",
             "cpcluster.master.max-links-per-node", "links one node may hold that it opened",
             "cpcluster.master.max-tasks-per-node", "task names one node may serve",
-            "cpcluster.master.task-update-interval", "how often at most a node's new task list is announced");
+            "cpcluster.master.task-update-interval", "how often at most a node's new task list is announced",
+            "cpcluster.master.membership-interval", "how long membership news is gathered before it is told");
 
     /** A value and where it came from, for messages. */
     private record Value(String text, String source) {
@@ -210,6 +214,8 @@ final class ClusterSettings {
         set("cpcluster.master.max-tasks-per-node", Integer::parseInt, COUNT, master::maxTasksPerNode);
         set("cpcluster.master.task-update-interval", ClusterSettings::duration, DURATION,
                 master::taskUpdateInterval);
+        set("cpcluster.master.membership-interval", ClusterSettings::duration, DURATION,
+                master::membershipInterval);
         return master;
     }
 
@@ -253,6 +259,8 @@ final class ClusterSettings {
         set("cpcluster.node.max-queued-message-bytes", Long::parseLong, "a number of bytes, at least max-payload-size",
                 node::maxQueuedMessageBytes);
         set("cpcluster.node.max-link-handshakes", Integer::parseInt, COUNT, node::maxLinkHandshakes);
+        set("cpcluster.node.membership", ClusterSettings::membership, "all, none, or tasks: and task names,"
+                + " comma-separated", node::membership);
         if (localMaster.isPresent() && text("cpcluster.token").isEmpty() && text("cpcluster.masters").isEmpty()) {
             node.join(localMaster.get());
         }
@@ -268,6 +276,22 @@ final class ClusterSettings {
             return true;
         }
         return Files.exists(Path.of(text("cpcluster.join").orElse("join.json")));
+    }
+
+    /** A membership view: {@code all}, {@code none}, or {@code tasks:} and task names, comma-separated. */
+    private static MembershipView membership(String text) {
+        String view = text.strip();
+        if (view.equalsIgnoreCase("all")) {
+            return MembershipView.all();
+        }
+        if (view.equalsIgnoreCase("none")) {
+            return MembershipView.none();
+        }
+        if (view.regionMatches(true, 0, "tasks:", 0, "tasks:".length())) {
+            return MembershipView.serving(java.util.Arrays.stream(view.substring("tasks:".length()).split(","))
+                    .map(String::strip).toList());
+        }
+        throw new IllegalArgumentException("'" + text + "' is no view");
     }
 
     private static final String DURATION = "a duration such as 500ms, 5s, 2m or PT5S";

@@ -102,7 +102,9 @@ class ClusterSettingsTest {
                 Map.entry("cpcluster.master.max-link-requests-per-node", "8"),
                 Map.entry("cpcluster.master.max-links-per-node", "9"),
                 Map.entry("cpcluster.master.max-tasks-per-node", "12"),
-                Map.entry("cpcluster.master.task-update-interval", "0s"));
+                Map.entry("cpcluster.master.task-update-interval", "0s"),
+                Map.entry("cpcluster.node.membership", "tasks: square, echo"),
+                Map.entry("cpcluster.master.membership-interval", "20ms"));
         ClusterSettings settings = ClusterSettings.load(all, new Properties(), Map.of(), withFile(""));
         NodeConfig node = settings.node(Optional.empty()).build();
         MasterConfig master = settings.master().build();
@@ -154,6 +156,8 @@ class ClusterSettingsTest {
         assertEquals(9, master.maxLinksPerNode());
         assertEquals(12, master.maxTasksPerNode());
         assertEquals(Duration.ZERO, master.taskUpdateInterval());
+        assertEquals(io.cpcluster.MembershipView.serving("echo", "square"), node.membership());
+        assertEquals(Duration.ofMillis(20), master.membershipInterval());
     }
 
     @Test

@@ -325,7 +325,7 @@ class PerNodeQuotasTest {
             ordinary.add(node(master, "ordinary-" + i, events.getLast()));
         }
         String token = master.joinInfo().token();
-        // An observer that counts the NODE_UPDATEDs it is sent, and keeps itself alive.
+        // An observer that counts the news of each node it is sent (MEMBERS entries), and keeps itself alive.
         RawClient observer = raw(master);
         observer.join(token, "observer", List.of(), null, List.of());
         pinger.scheduleAtFixedRate(() -> {
@@ -339,8 +339,9 @@ class PerNodeQuotasTest {
         Thread.ofVirtual().start(() -> {
             try {
                 for (Control message = observer.read(); message != null; message = observer.read()) {
-                    if (message instanceof Control.NodeUpdate update) {
-                        updates.computeIfAbsent(update.node().id(), id -> new AtomicInteger()).incrementAndGet();
+                    if (message instanceof Control.Members members) {
+                        members.nodes().forEach(node -> updates.computeIfAbsent(node.id(), id -> new AtomicInteger())
+                                .incrementAndGet());
                     }
                 }
             } catch (IOException e) {

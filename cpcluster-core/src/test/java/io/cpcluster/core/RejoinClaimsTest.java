@@ -215,7 +215,7 @@ class RejoinClaimsTest {
             for (RawClient client : List.of(one, two)) {
                 client.send(new Control.Ping(1));
                 Control next = client.read();
-                while (next instanceof Control.NodeJoin) {
+                while (next instanceof Control.Members) {
                     next = client.read();
                 }
                 assertInstanceOf(Control.Pong.class, next);

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A node that stops reading what the master writes: the master lets a bounded number of bytes
  * pile up for it, and writes to it for a bounded time, then drops it; the nodes that read stay.
- * The traffic is another node's task lists, each announced to everyone at once.
+ * The traffic is another node's task lists, each announced to everyone at once (the master
+ * gathers no news: {@code membershipInterval} zero).
  */
 class SlowNodeTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -44,7 +45,8 @@ class SlowNodeTest {
 
     /** Joins a node that never reads again, floods everyone with task lists, and returns why it was dropped. */
     private String dropDeafNode(UnaryOperator<MasterConfig.Builder> settings) throws IOException {
-        cluster = new TestCluster(TestPorts.range(4), b -> settings.apply(b.taskUpdateInterval(Duration.ZERO)));
+        cluster = new TestCluster(TestPorts.range(4), b -> settings.apply(b.taskUpdateInterval(Duration.ZERO)
+                .membershipInterval(Duration.ZERO)));
         ClusterNode reader = cluster.node("reader");
         String token = cluster.master.joinInfo().token();
         try (RawClient deaf = new RawClient(cluster.master.address());

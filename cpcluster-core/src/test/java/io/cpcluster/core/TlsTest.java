@@ -134,7 +134,7 @@ class TlsTest {
         String toMaster = new String(onMaster.recorded(), StandardCharsets.ISO_8859_1);
         assertTrue(toMaster.length() > 1000, "the nodes talked to the master through the proxy: " + toMaster.length());
         // Each connection's HELLO is in plain, as it must be: its type, version, nonce and security.
-        int hellos = count(toMaster, TYPE + "HELLO\",\"version\":3,\"nonce\":\"");
+        int hellos = count(toMaster, TYPE + "HELLO\",\"version\":" + Control.VERSION + ",\"nonce\":\"");
         assertTrue(hellos >= 2, "both nodes got a HELLO in plain");
         assertEquals(hellos, count(toMaster, "\",\"security\":\"tls\"}"), "each HELLO says tls");
         assertEquals(hellos, count(toMaster, TYPE), "the HELLOs are the only frames to be read");
@@ -405,8 +405,8 @@ class TlsTest {
         Control.Fault old = plainAfterHello(master, new Control.Auth(2, "old-node", "old-node",
                 Secrets.base64(new byte[32]), List.of(), null, List.of()));
         assertEquals(Control.Fault.UNSUPPORTED_VERSION, old.code());
-        assertTrue(old.message().startsWith("this master speaks protocol version 3 (with TLS), the node 2: run the"
-                + " same CPCluster version on both"), old.message());
+        assertTrue(old.message().startsWith("this master speaks protocol version " + Control.VERSION
+                + " (with TLS), the node 2: run the same CPCluster version on both"), old.message());
 
         Control.Fault current = plainAfterHello(master, new Control.Auth(Control.VERSION, "plain-node", "plain-node",
                 Secrets.base64(new byte[32]), List.of(), null, List.of()));

@@ -2,6 +2,7 @@ package io.cpcluster.core.master;
 
 import io.cpcluster.LinkId;
 import io.cpcluster.MasterConfig;
+import io.cpcluster.MembershipView;
 import io.cpcluster.NodeConfig;
 import io.cpcluster.NodeId;
 import io.cpcluster.NodeInfo;
@@ -83,12 +84,14 @@ final class Admission {
         NodeId id;
         Quotas.TaskList tasks = tasks(auth.tasks(), "AUTH");
         List<Book.Claim> claims;
+        MembershipView view;
         try {
             proof = Secrets.fromBase64(auth.proof());
             id = new NodeId(auth.nodeId());
             NodeConfig.checkName(auth.name());
             checkHost(auth.advertisedHost());
             claims = claims(id, auth.links());
+            view = view(auth.view());
         } catch (IllegalArgumentException e) {
             throw new ProtocolException("malformed AUTH: " + e.getMessage(), e);
         }
@@ -155,7 +158,7 @@ final class Admission {
                     reserved.forEach(claim -> outcome.release(claim.host(), claim.port()));
                     return outcome;
                 }
-                return book.join(session, node, tasks.bytes(), claims, reserved);
+                return book.join(session, node, tasks.bytes(), claims, reserved, view);
             });
         } finally {
             if (!claims.isEmpty()) {
@@ -247,6 +250,37 @@ final class Admission {
                     + " them shorter names");
         }
         return new Quotas.TaskList(Set.copyOf(tasks), bytes);
+    }
+
+    /**
+     * The view an AUTH asks for: absent is every node.
+     *
+     * @throws IllegalArgumentException if its mode is unknown or its tasks are not valid
+     */
+    private static MembershipView view(Control.WireView view) {
+        if (view == null) {
+            return MembershipView.all();
+        }
+        return switch (view.mode()) {
+            case Control.VIEW_ALL -> MembershipView.all();
+            case Control.VIEW_NONE -> MembershipView.none();
+            case Control.VIEW_TASKS -> MembershipView.serving(view.tasks());
+            default -> throw new IllegalArgumentException("unknown view mode '" + ControlCodec.quote(view.mode())
+                    + "' (all, tasks or none)");
+        };
+    }
+
+    /**
+     * Checks a task name a node asks about.
+     *
+     * @throws ProtocolException if it is not a valid task name
+     */
+    void taskName(String task, String message) {
+        try {
+            TaskBinding.checkTaskName(task);
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException("malformed " + message + ": " + e.getMessage(), e);
+        }
     }
 
     /**

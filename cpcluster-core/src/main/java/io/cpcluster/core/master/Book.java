@@ -5,6 +5,7 @@ import io.cpcluster.LinkId;
 import io.cpcluster.LinkInfo;
 import io.cpcluster.LinkOpened;
 import io.cpcluster.MasterConfig;
+import io.cpcluster.MembershipView;
 import io.cpcluster.NodeId;
 import io.cpcluster.NodeInfo;
 import io.cpcluster.NodeJoined;
@@ -15,11 +16,15 @@ import java.lang.System.Logger.Level;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -51,6 +56,17 @@ final class Book {
     /** Joined nodes, in the order they joined, each with its session. */
     private final Map<NodeId, Session> nodes = new LinkedHashMap<>();
     private final Map<LinkId, Brokered> links = new LinkedHashMap<>();
+    /** The links each node is an end of, so that a node's comings and goings touch only its own. */
+    private final Map<NodeId, Set<Brokered>> linksOf = new HashMap<>();
+    /**
+     * The sessions that hear of membership changes, by view: one group for {@link MembershipView#all()},
+     * one per distinct {@link MembershipView.Mode#TASKS} view; nodes that want none are in none.
+     */
+    private final Map<MembershipView, Set<Session>> viewers = new HashMap<>();
+    /** The sessions serving each task, for {@code FIND_NODES}. */
+    private final Map<String, IndexedSet<Session>> servers = new HashMap<>();
+    /** Membership changes not told yet, one per node, in the order the nodes first changed. */
+    private final Map<NodeId, Change> changes = new LinkedHashMap<>();
     /** What each node holds against what it may, and the hosts links hold ports on. */
     private final Quotas quotas;
 
@@ -62,6 +78,14 @@ final class Book {
         this.config = config;
         this.graceEndNanos = graceEndNanos;
         this.quotas = new Quotas(config);
+    }
+
+    /**
+     * What changed about a node since the last {@code MEMBERS}: how viewers saw it then (null if
+     * it was not joined), how it is now (null once it left), why it left, and how many bytes it
+     * takes in a message ({@link #nodeBytes}).
+     */
+    private record Change(NodeInfo before, NodeInfo after, String reason, int bytes) {
     }
 
     /** A link a rejoining node reports, checked. */
@@ -100,7 +124,8 @@ final class Book {
      * @return the outcome; it answers {@code AUTH_OK} and the node list first, then anything about
      *         the node's claims, then tells the others
      */
-    Outcome join(Session session, NodeInfo node, int tasksBytes, List<Claim> claims, Set<Claim> reserved) {
+    Outcome join(Session session, NodeInfo node, int tasksBytes, List<Claim> claims, Set<Claim> reserved,
+                 MembershipView view) {
         Outcome outcome = new Outcome();
         Session previous = nodes.get(node.id());
         boolean rejoined = previous != null;
@@ -110,10 +135,13 @@ final class Book {
             // connection takes over; the links it reports stay open.
             outcome.close(previous, "replaced by a new connection from the same node");
             quotas.left(previous);
+            unindex(previous);
         }
         session.node(node);
+        session.view(view);
         nodes.put(node.id(), session);
         quotas.joined(session, tasksBytes, System.nanoTime());
+        index(session);
         outcome.send(session, new Control.AuthOk(Control.VERSION, Control.WireNode.of(node),
                 config.heartbeatTimeout().toMillis()));
         sendNodeList(session, outcome);
@@ -121,9 +149,7 @@ final class Book {
             outcome.publish(new NodeJoined(node));
         }
         reconcile(session, claims, reserved, outcome);
-        Control announcement = rejoined ? new Control.NodeUpdate(Control.WireNode.of(node))
-                : new Control.NodeJoin(Control.WireNode.of(node));
-        sendToOthers(session, announcement, outcome);
+        changed(rejoined ? previous.node() : null, session, null, outcome);
         return outcome;
     }
 
@@ -133,34 +159,201 @@ final class Book {
      * {@code more} false; always at least one page.
      */
     private void sendNodeList(Session session, Outcome outcome) {
+        MembershipView view = session.view();
+        Iterable<Session> listed = view.mode() == MembershipView.Mode.NONE ? List.of() : nodes.values();
+        List<List<Control.WireNode>> pages = pages(listed, other -> other != session
+                && view.includes(other.node().tasks()), Integer.MAX_VALUE);
+        for (int i = 0; i < pages.size(); i++) {
+            outcome.send(session, new Control.NodeList(pages.get(i), i < pages.size() - 1));
+        }
+        if (pages.isEmpty()) {
+            outcome.send(session, new Control.NodeList(List.of(), false));
+        }
+    }
+
+    /**
+     * The nodes of these sessions that pass the filter, at most {@code most} of them, in pages of
+     * at most {@link #NODES_PER_PAGE} nodes and {@link #PAGE_BYTES} bytes (a page holds at least
+     * one node).
+     */
+    private List<List<Control.WireNode>> pages(Iterable<Session> sessions, Predicate<Session> filter, int most) {
+        List<List<Control.WireNode>> pages = new ArrayList<>();
         List<Control.WireNode> page = new ArrayList<>();
         int bytes = 0;
-        for (Session other : nodes.values()) {
-            if (other == session) {
+        int taken = 0;
+        for (Session other : sessions) {
+            if (taken == most) {
+                break;
+            }
+            if (!filter.test(other)) {
                 continue;
             }
             int size = nodeBytes(other.node(), quotas.tasksBytes(other));
             if (!page.isEmpty() && (page.size() == NODES_PER_PAGE || bytes + size > PAGE_BYTES)) {
-                outcome.send(session, new Control.NodeList(page, true));
+                pages.add(page);
                 page = new ArrayList<>();
                 bytes = 0;
             }
             page.add(Control.WireNode.of(other.node()));
             bytes += size;
+            taken++;
         }
-        outcome.send(session, new Control.NodeList(page, false));
+        if (!page.isEmpty()) {
+            pages.add(page);
+        }
+        return pages;
+    }
+
+    // ---------------------------------------------------------------- membership news
+
+    /** Enters a joined session in the view it hears through, and in the index of the tasks it serves. */
+    private void index(Session session) {
+        if (session.view().mode() != MembershipView.Mode.NONE) {
+            viewers.computeIfAbsent(session.view(), view -> new LinkedHashSet<>()).add(session);
+        }
+        session.node().tasks().forEach(task -> servers.computeIfAbsent(task, t -> new IndexedSet<>()).add(session));
+    }
+
+    /** Takes a session out of its view and of the index of tasks. */
+    private void unindex(Session session) {
+        Set<Session> group = viewers.get(session.view());
+        if (group != null && group.remove(session) && group.isEmpty()) {
+            viewers.remove(session.view());
+        }
+        session.node().tasks().forEach(task -> {
+            IndexedSet<Session> serving = servers.get(task);
+            if (serving != null && serving.remove(session) && serving.isEmpty()) {
+                servers.remove(task);
+            }
+        });
+    }
+
+    /**
+     * Notes that a node changed (joined, changed its tasks, or left, when {@code reason} is not
+     * null) for the next {@code MEMBERS}, and tells at once when the master gathers nothing.
+     *
+     * @param before how the node was before this change, or null if it was not joined
+     */
+    private void changed(NodeInfo before, Session session, String reason, Outcome outcome) {
+        NodeInfo node = session.node();
+        Change earlier = changes.get(node.id());
+        NodeInfo told = earlier != null ? earlier.before() : before;
+        changes.put(node.id(), reason != null
+                ? new Change(told, null, reason, GONE_OVERHEAD_BYTES + node.id().value().length() + 3 * reason.length())
+                : new Change(told, node, null, nodeBytes(node, quotas.tasksBytes(session))));
+        if (config.membershipInterval().isZero()) {
+            flushMembers(outcome);
+        }
+    }
+
+    /** The bytes of a {@code MEMBERS} gone entry but its id and reason: {@code {"nodeId":"","reason":""},}. */
+    private static final int GONE_OVERHEAD_BYTES = 32;
+
+    /** Whether membership changes wait to be told. */
+    boolean membersWaiting() {
+        return !changes.isEmpty();
+    }
+
+    /**
+     * Tells every view what changed in it since the last time, in {@code MEMBERS} frames of at most
+     * {@link #PAGE_BYTES} bytes of nodes: each frame is made once per view, whatever the number of
+     * nodes that hear through it.
+     */
+    Outcome flushMembers() {
+        Outcome outcome = new Outcome();
+        flushMembers(outcome);
+        return outcome;
+    }
+
+    private void flushMembers(Outcome outcome) {
+        if (changes.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<MembershipView, Set<Session>> group : viewers.entrySet()) {
+            for (Control.Members frame : members(group.getKey())) {
+                group.getValue().forEach(session -> outcome.send(session, frame));
+            }
+        }
+        changes.clear();
+    }
+
+    /** The changes a view sees, in frames. */
+    private List<Control.Members> members(MembershipView view) {
+        List<Control.Members> frames = new ArrayList<>();
+        List<Control.WireNode> present = new ArrayList<>();
+        List<Control.Gone> gone = new ArrayList<>();
+        int bytes = 0;
+        for (Change change : changes.values()) {
+            boolean wasIn = change.before() != null && view.includes(change.before().tasks());
+            boolean isIn = change.after() != null && view.includes(change.after().tasks());
+            if (!wasIn && !isIn) {
+                continue;
+            }
+            if (present.size() + gone.size() > 0 && (present.size() + gone.size() == NODES_PER_PAGE
+                    || bytes + change.bytes() > PAGE_BYTES)) {
+                frames.add(new Control.Members(present, gone));
+                present = new ArrayList<>();
+                gone = new ArrayList<>();
+                bytes = 0;
+            }
+            if (isIn) {
+                present.add(Control.WireNode.of(change.after()));
+            } else {
+                NodeInfo node = change.before();
+                gone.add(new Control.Gone(node.id().value(), change.after() == null ? change.reason()
+                        : "it no longer serves any of the tasks this node's view names"));
+            }
+            bytes += change.bytes();
+        }
+        if (!present.isEmpty() || !gone.isEmpty()) {
+            frames.add(new Control.Members(present, gone));
+        }
+        return frames;
+    }
+
+    /**
+     * Answers {@code FIND_NODES}: every joined node, or at most {@link Control#MAX_FOUND} other
+     * nodes serving the task, taken from a random place among them (so that many nodes asking
+     * spread their work), in {@code NODES_FOUND} pages.
+     */
+    Outcome find(Session session, Control.FindNodes find) {
+        Outcome outcome = new Outcome();
+        List<List<Control.WireNode>> pages;
+        if (find.task() == null) {
+            pages = pages(nodes.values(), other -> true, Integer.MAX_VALUE);
+        } else {
+            IndexedSet<Session> serving = servers.get(find.task());
+            List<Session> found = new ArrayList<>();
+            if (serving != null) {
+                int start = ThreadLocalRandom.current().nextInt(serving.size());
+                for (int i = 0; i < serving.size() && found.size() < Control.MAX_FOUND; i++) {
+                    Session other = serving.get((start + i) % serving.size());
+                    if (other != session) {
+                        found.add(other);
+                    }
+                }
+            }
+            pages = pages(found, other -> true, Control.MAX_FOUND);
+        }
+        for (int i = 0; i < pages.size(); i++) {
+            outcome.send(session, new Control.NodesFound(find.requestId(), pages.get(i), i < pages.size() - 1));
+        }
+        if (pages.isEmpty()) {
+            outcome.send(session, new Control.NodesFound(find.requestId(), List.of(), false));
+        }
+        return outcome;
     }
 
     /**
      * More than the fields' names and punctuation of a node object, the longest {@code joinedAt},
-     * its key's fingerprint and the message around it in a {@code NODE_UPDATED} take:
-     * {@code {"type":"NODE_UPDATED","node":{"id":"","name":"","host":"","tasks":,"joinedAt":-9223372036854775808,"key":"sha256:<64 hex digits>"}}}
-     * is 181 bytes.
+     * its key's fingerprint and the message around it in a {@code MEMBERS} of one node take:
+     * {@code {"type":"MEMBERS","nodes":[{"id":"","name":"","host":"","tasks":,"joinedAt":-9223372036854775808,"key":"sha256:<64 hex digits>"}],"gone":[]}}
+     * is 188 bytes.
      */
     static final int NODE_OVERHEAD_BYTES = 208;
 
     /**
-     * At least as many bytes as a node takes in a {@code NODE_JOINED} or {@code NODE_UPDATED}, or
+     * At least as many bytes as a node takes in a {@code MEMBERS} or {@code NODES_FOUND}, or
      * in a NODES page with its comma. Worked out from lengths, without encoding: JSON takes at most
      * 3 bytes for a character of a name or host (neither has control characters; a quote or
      * backslash takes 2, a character outside ASCII up to 3), an id is ASCII, and the rest takes
@@ -183,10 +376,7 @@ final class Book {
         NodeId node = session.node().id();
         Map<LinkId, Claim> reported = new LinkedHashMap<>();
         claims.forEach(claim -> reported.put(claim.id(), claim));
-        for (Brokered link : List.copyOf(links.values())) {
-            if (!link.involves(node)) {
-                continue;
-            }
+        for (Brokered link : List.copyOf(linksOf.getOrDefault(node, Set.of()))) {
             Claim claim = reported.remove(link.id);
             if (claim == null) {
                 closeLink(link, session.node().label() + " rejoined without this link", session, outcome);
@@ -262,12 +452,13 @@ final class Book {
             }
         });
         quotas.left(session);
-        for (Brokered link : List.copyOf(links.values())) {
+        unindex(session);
+        for (Brokered link : List.copyOf(linksOf.getOrDefault(node.id(), Set.of()))) {
             if (link.involves(session)) {
                 closeLink(link, node.label() + " left: " + reason, session, outcome);
             }
         }
-        sendToOthers(session, new Control.NodeLeave(node.id().value(), reason), outcome);
+        changed(node, session, reason, outcome);
         outcome.publish(new NodeLeft(node, reason));
         return outcome;
     }
@@ -301,17 +492,11 @@ final class Book {
         NodeInfo old = session.node();
         NodeInfo updated = new NodeInfo(old.id(), old.name(), old.host(), tasks.names(), old.joinedAt(),
                 old.fingerprint());
+        unindex(session);
         session.node(updated);
-        sendToOthers(session, new Control.NodeUpdate(Control.WireNode.of(updated)), outcome);
+        index(session);
+        changed(old, session, null, outcome);
         return outcome;
-    }
-
-    private void sendToOthers(Session except, Control message, Outcome outcome) {
-        for (Session other : nodes.values()) {
-            if (other != except) {
-                outcome.send(other, message);
-            }
-        }
     }
 
     // ---------------------------------------------------------------- brokering (DESIGN §5)
@@ -509,6 +694,8 @@ final class Book {
     /** Enters a link: it counts against its initiator's quota, and keeps its host known. */
     private void add(Brokered link) {
         links.put(link.id, link);
+        linksOf.computeIfAbsent(link.initiatorId, node -> new LinkedHashSet<>()).add(link);
+        linksOf.computeIfAbsent(link.acceptorId, node -> new LinkedHashSet<>()).add(link);
         quotas.added(link);
     }
 
@@ -524,6 +711,12 @@ final class Book {
     private void remove(Brokered link, Outcome outcome) {
         if (links.remove(link.id) == link) {
             quotas.removed(link);
+            for (NodeId end : List.of(link.initiatorId, link.acceptorId)) {
+                Set<Brokered> ends = linksOf.get(end);
+                if (ends != null && ends.remove(link) && ends.isEmpty()) {
+                    linksOf.remove(end);
+                }
+            }
         }
         releaseUnbindable(link, outcome);
         outcome.release(link.host, link.port);

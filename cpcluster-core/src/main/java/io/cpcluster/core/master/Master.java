@@ -143,6 +143,15 @@ public final class Master implements ClusterMaster {
                 config.authTimeout().toMillis()));
         long sweep = Math.max(20, shortest / 5);
         Threads.periodic(timer, "sweep of the master", this::sweep, sweep, TimeUnit.MILLISECONDS);
+        long membership = config.membershipInterval().toMillis();
+        if (membership > 0) {
+            // Membership news, gathered: one MEMBERS per view and interval, made off the timer.
+            Threads.periodic(timer, "membership news of the master", () -> {
+                if (read(Book::membersWaiting)) {
+                    offTimer(() -> change(Book::flushMembers));
+                }
+            }, membership, TimeUnit.MILLISECONDS);
+        }
         this.acceptor = Threads.startVirtual("cpcluster-master-accept-" + Addresses.text(listener.localAddress()),
                 this::accept);
     }
@@ -416,6 +425,12 @@ public final class Master implements ClusterMaster {
             case Control.LinkBindFailed m -> brokering.bindFailed(session, m);
             case Control.LinkUp m -> change(book -> book.up(session, m));
             case Control.LinkDown m -> change(book -> book.down(session, m));
+            case Control.FindNodes m -> {
+                if (m.task() != null) {
+                    admission.taskName(m.task(), "FIND_NODES");
+                }
+                change(book -> book.find(session, m));
+            }
             case Control.Bye m -> session.close(ControlCodec.quote(m.reason()));
             default -> throw new ProtocolException(ControlCodec.wireType(message.getClass())
                     + " is not a message a node sends to the master");

@@ -1,6 +1,7 @@
 package io.cpcluster.core.master;
 
 import io.cpcluster.MasterConfig;
+import io.cpcluster.MembershipView;
 import io.cpcluster.NodeInfo;
 import io.cpcluster.ProtocolException;
 import io.cpcluster.core.tls.Tls;
@@ -55,6 +56,8 @@ final class Session {
     private volatile Outbox outbox;
     private volatile Future<?> authDeadline = CompletableFuture.completedFuture(null);
     private volatile NodeInfo node;
+    /** Which nodes it hears of; set when it joins. */
+    private volatile MembershipView view = MembershipView.all();
     /** The chain the node presented in the TLS handshake; empty before it, or in plain TCP. */
     private volatile List<X509Certificate> certificates = List.of();
     /** The identity the transport proved for the other end; empty until its handshake, or for plain TCP. */
@@ -69,6 +72,14 @@ final class Session {
     }
 
     /** The node, once authenticated; null before. */
+    MembershipView view() {
+        return view;
+    }
+
+    void view(MembershipView view) {
+        this.view = view;
+    }
+
     NodeInfo node() {
         return node;
     }

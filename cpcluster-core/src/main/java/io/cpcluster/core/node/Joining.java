@@ -3,6 +3,7 @@ package io.cpcluster.core.node;
 import io.cpcluster.AuthenticationException;
 import io.cpcluster.ClusterException;
 import io.cpcluster.MasterUnavailableException;
+import io.cpcluster.MembershipView;
 import io.cpcluster.NodeConfig;
 import io.cpcluster.NodeId;
 import io.cpcluster.NodeInfo;
@@ -115,7 +116,7 @@ final class Joining {
             byte[] message = Secrets.bound(nonce, masterKey, tls == null ? null : tls.fingerprint());
             output.write(ControlCodec.encode(new Control.Auth(Control.VERSION, id.value(),
                     config.name(), Secrets.base64(Secrets.proof(join.token(), message)), tasks,
-                    config.advertisedHost().orElse(null), claims)));
+                    config.advertisedHost().orElse(null), claims, view(config.membership()))));
             // A master sends nothing before AUTH_OK but a refusal; a LINK_CLOSED there (as masters
             // before issue 9 sent) is kept for later rather than taken for an error.
             List<Control> early = new ArrayList<>();
@@ -217,6 +218,15 @@ final class Joining {
                 + ControlCodec.quote(fault.code()) + ": " + ControlCodec.quote(fault.message());
         return fault.code().equals(Control.Fault.PROTOCOL) || fault.code().equals(Control.Fault.UNSUPPORTED_VERSION)
                 ? new ProtocolException(message) : new ClusterException(message);
+    }
+
+    /** A membership view as AUTH carries it: absent for every node, the default. */
+    static Control.WireView view(MembershipView view) {
+        return switch (view.mode()) {
+            case ALL -> null;
+            case NONE -> new Control.WireView(Control.VIEW_NONE, List.of());
+            case TASKS -> new Control.WireView(Control.VIEW_TASKS, List.copyOf(view.tasks()));
+        };
     }
 
     /** A node as the master described it. */

@@ -1,5 +1,6 @@
 package io.cpcluster.core.node;
 
+import io.cpcluster.MembershipView;
 import io.cpcluster.NodeId;
 import io.cpcluster.NodeInfo;
 import io.cpcluster.NodeJoined;
@@ -16,8 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
- * A node's view of the cluster: itself and the nodes the master reported, kept current from the
- * master's news, with {@link NodeJoined} and {@link NodeLeft} published as they come.
+ * A node's view of the cluster: itself and the nodes the master reported (those its
+ * {@link io.cpcluster.MembershipView} holds), kept current from the master's {@code MEMBERS}, with
+ * {@link NodeJoined} and {@link NodeLeft} published as they come.
  *
  * <p>The map is written by the thread that joins (at each AUTH_OK), the master's reader (news),
  * and {@code handle} (this node's own tasks); read by anyone.
@@ -80,25 +82,28 @@ final class Membership {
      */
     boolean news(Control message) {
         switch (message) {
-            case Control.NodeJoin m -> {
-                NodeInfo node = MasterLink.info(m.node());
-                nodes.put(node.id(), node);
-                events.publish(new NodeJoined(node));
-            }
-            case Control.NodeUpdate m -> {
-                NodeInfo node = MasterLink.info(m.node());
-                nodes.replace(node.id(), node);
-            }
-            case Control.NodeLeave m -> {
-                NodeInfo gone;
-                try {
-                    gone = nodes.remove(new NodeId(m.nodeId()));
-                } catch (IllegalArgumentException e) {
-                    throw new ProtocolException("the master named a node wrongly: " + e.getMessage(), e);
+            case Control.Members m -> {
+                // One entry per node, as it is now: one this node knows is an update, and one it
+                // does not know that is gone is nothing to do (it came and went meanwhile, or
+                // this node heard of it in the list it got when it joined).
+                for (Control.WireNode wire : m.nodes()) {
+                    NodeInfo node = MasterLink.info(wire);
+                    if (!node.id().equals(id) && nodes.put(node.id(), node) == null) {
+                        events.publish(new NodeJoined(node));
+                    }
                 }
-                if (gone != null) {
-                    left.accept(gone.id());
-                    events.publish(new NodeLeft(gone, ControlCodec.quote(m.reason())));
+                for (Control.Gone entry : m.gone()) {
+                    NodeId goneId;
+                    try {
+                        goneId = new NodeId(entry.nodeId());
+                    } catch (IllegalArgumentException e) {
+                        throw new ProtocolException("the master named a node wrongly: " + e.getMessage(), e);
+                    }
+                    NodeInfo gone = goneId.equals(id) ? null : nodes.remove(goneId);
+                    if (gone != null) {
+                        left.accept(gone.id());
+                        events.publish(new NodeLeft(gone, ControlCodec.quote(entry.reason())));
+                    }
                 }
             }
             default -> {
@@ -106,6 +111,16 @@ final class Membership {
             }
         }
         return true;
+    }
+
+    /**
+     * A peer the master vouched for (in the offer or assignment of a link that opened): known from
+     * now on if the view holds it and it was not known yet, as a join the news will confirm.
+     */
+    void vouched(NodeInfo peer, MembershipView view) {
+        if (!peer.id().equals(id) && view.includes(peer.tasks()) && nodes.putIfAbsent(peer.id(), peer) == null) {
+            events.publish(new NodeJoined(peer));
+        }
     }
 
     /** The nodes, this one included, in the order they joined. */

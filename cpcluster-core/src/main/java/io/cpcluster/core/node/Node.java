@@ -9,6 +9,7 @@ import io.cpcluster.LinkId;
 import io.cpcluster.LinkOpened;
 import io.cpcluster.MasterLost;
 import io.cpcluster.MasterReconnected;
+import io.cpcluster.MembershipView;
 import io.cpcluster.NodeConfig;
 import io.cpcluster.NodeId;
 import io.cpcluster.NodeInfo;
@@ -33,6 +34,7 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -88,6 +90,8 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Sub
     private final MasterLink master;
     private final LinkSetup setup;
     private final Submitter submitter;
+    /** Asks the master for nodes this node's membership view does not hold. */
+    private final Finder finder;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LongAdder callsTimedOut = new LongAdder();
     private final LongAdder peerCallsRefused = new LongAdder();
@@ -114,6 +118,17 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Sub
         this.setup = new LinkSetup(config, this, master, membership::self, membership::describe, this::opened,
                 background, tls);
         this.submitter = new Submitter(this);
+        this.finder = new Finder(new Finder.Master() {
+            @Override
+            public boolean send(Control message) {
+                return master.send(message);
+            }
+
+            @Override
+            public Future<?> schedule(Runnable task, long delay, TimeUnit unit) {
+                return Node.this.schedule(task, delay, unit);
+            }
+        }, background, config.connectTimeout());
     }
 
     /** Resolves the token and masters, connects, and authenticates. */
@@ -159,6 +174,7 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Sub
             return;
         }
         switch (message) {
+            case Control.NodesFound m -> finder.found(m);
             case Control.LinkOffer m -> setup.offered(m, bindHost());
             case Control.LinkAssigned m -> setup.assigned(m);
             case Control.LinkRejected m -> setup.rejected(m);
@@ -201,6 +217,7 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Sub
     @Override
     public void lost(InetSocketAddress address, String reason) {
         setup.masterLost();
+        finder.masterLost(reason);
         events.publish(new MasterLost(address, reason));
     }
 
@@ -221,6 +238,9 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Sub
      * {@link LinkClosed} can only come after its {@link LinkOpened}.
      */
     private void opened(Link link) {
+        // The master vouched for the peer: a view that holds it knows it now, even if the news
+        // of its join is still being gathered (or never comes, the master gone meanwhile).
+        membership.vouched(link.peer(), config.membership());
         announcing.lock();
         try {
             links.add(link);
@@ -410,9 +430,48 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Sub
         return config.callTimeout();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With a membership view that does not hold every node, asks the master, waiting at most
+     * the connect timeout; throws a {@link ClusterException} when it cannot.
+     */
     @Override
     public List<NodeInfo> nodes() {
+        if (config.membership().mode() == MembershipView.Mode.ALL) {
+            return membership.nodes();
+        }
+        try {
+            return finder.find(null).get().stream()
+                    .sorted(Comparator.comparing(NodeInfo::joinedAt).thenComparing(node -> node.id().value()))
+                    .map(node -> node.id().equals(id) ? membership.self() : node).toList();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof ClusterException cluster ? cluster
+                    : new ClusterException("could not ask the master for the nodes: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClusterException("interrupted while asking the master for the nodes", e);
+        }
+    }
+
+    @Override
+    public List<NodeInfo> known() {
         return membership.nodes();
+    }
+
+    @Override
+    public CompletableFuture<List<NodeInfo>> servers(String task) {
+        if (config.membership().covers(task)) {
+            List<NodeInfo> known = membership.nodes().stream()
+                    .filter(node -> node.serves(task) && !node.id().equals(id)).toList();
+            if (!known.isEmpty()) {
+                return CompletableFuture.completedFuture(known);
+            }
+            // The view's news comes gathered (MasterConfig.membershipInterval): a node that
+            // joined a moment ago may serve it. Ask; without a master, none is known.
+            return finder.find(task).exceptionally(unreachable -> known);
+        }
+        return finder.find(task);
     }
 
     @Override

@@ -41,7 +41,14 @@ final class Submitter {
     interface Cluster {
         NodeId selfId();
 
-        List<NodeInfo> nodes();
+        /** The nodes this node knows of, without asking anyone: those its membership view holds. */
+        List<NodeInfo> known();
+
+        /**
+         * The nodes serving a task: from the membership view when it covers the task, else from
+         * the master ({@code FIND_NODES}); completes off the network's threads.
+         */
+        CompletableFuture<List<NodeInfo>> servers(String task);
 
         List<DirectLink> links();
 
@@ -121,7 +128,17 @@ final class Submitter {
         if (submit.result.isDone()) {
             return;
         }
-        NodeInfo target = pick(submit.task, submit.tried);
+        cluster.servers(submit.task).whenComplete((servers, error) -> {
+            if (error != null) {
+                submit.result.completeExceptionally(unwrap(error));
+            } else {
+                attempt(submit, lastFailure, servers);
+            }
+        });
+    }
+
+    private <O> void attempt(Submit<O> submit, Throwable lastFailure, List<NodeInfo> servers) {
+        NodeInfo target = pick(servers, submit.tried);
         if (target == null) {
             submit.result.completeExceptionally(lastFailure != null ? lastFailure : noServer(submit.task));
             return;
@@ -197,9 +214,9 @@ final class Submitter {
     }
 
     /** The serving node with the least outstanding work, not yet tried; null when none is left. */
-    private NodeInfo pick(String task, Set<NodeId> tried) {
-        List<NodeInfo> candidates = cluster.nodes().stream()
-                .filter(n -> n.serves(task) && !n.id().equals(cluster.selfId()) && !tried.contains(n.id()))
+    private NodeInfo pick(List<NodeInfo> servers, Set<NodeId> tried) {
+        List<NodeInfo> candidates = servers.stream()
+                .filter(n -> !n.id().equals(cluster.selfId()) && !tried.contains(n.id()))
                 .sorted(Comparator.comparing(n -> n.id().value()))
                 .toList();
         if (candidates.isEmpty()) {
@@ -223,7 +240,7 @@ final class Submitter {
     }
 
     private NoSuchNodeException noServer(String task) {
-        String served = cluster.nodes().stream().filter(n -> !n.id().equals(cluster.selfId()))
+        String served = cluster.known().stream().filter(n -> !n.id().equals(cluster.selfId()))
                 .map(n -> n.label() + " serves " + n.tasks()).collect(Collectors.joining("; "));
         return new NoSuchNodeException("no other node serves task '" + task + "'"
                 + (served.isEmpty() ? ": no other node is connected" : " (" + served + ")")

@@ -22,13 +22,24 @@ public sealed interface Control {
      * {@code CANCEL}, {@code LINK_ASSIGNED}'s {@code acceptorPort}, {@code LINK_DENIED}'s
      * {@code code} and the link handshake's {@code maxCalls}. Version 3 adds TLS: {@code HELLO}'s
      * {@code security}, TLS after it, a node's {@code key}, and proofs bound to both sides' keys.
+     * Version 4 gathers membership news in {@code MEMBERS} (for {@code NODE_JOINED},
+     * {@code NODE_UPDATED} and {@code NODE_LEFT}), lets a node choose its {@code view} in
+     * {@code AUTH}, and adds {@code FIND_NODES} and {@code NODES_FOUND}.
      */
-    int VERSION = 3;
+    int VERSION = 4;
     /**
-     * The oldest protocol version this implementation speaks: 3, since a peer of an older version
-     * would send its proofs unbound to any key, and in clear.
+     * The oldest protocol version this implementation speaks: 4, since a node of version 3 waits
+     * for news in messages a version 4 master no longer sends.
      */
-    int MIN_VERSION = 3;
+    int MIN_VERSION = 4;
+    /** {@code AUTH}'s {@code view.mode}: every node. */
+    String VIEW_ALL = "all";
+    /** {@code AUTH}'s {@code view.mode}: the nodes serving {@code view.tasks}. */
+    String VIEW_TASKS = "tasks";
+    /** {@code AUTH}'s {@code view.mode}: no node. */
+    String VIEW_NONE = "none";
+    /** The most nodes one {@code NODES_FOUND} answer lists for a task. */
+    int MAX_FOUND = 64;
     /** {@code HELLO}'s {@code security} for TLS: a TLS handshake follows the {@code HELLO}. */
     String TLS = "tls";
     /** {@code HELLO}'s {@code security} for plain TCP. */
@@ -55,13 +66,31 @@ public sealed interface Control {
      * it still has open, so that the master can rebuild its port book.
      */
     record Auth(int version, String nodeId, String name, String proof, List<String> tasks, String advertisedHost,
-                List<LinkClaim> links) implements Control {
+                List<LinkClaim> links, WireView view) implements Control {
         public Auth {
             need(nodeId, "AUTH", "nodeId");
             need(name, "AUTH", "name");
             need(proof, "AUTH", "proof");
             tasks = tasks == null ? List.of() : List.copyOf(tasks);
             links = links == null ? List.of() : List.copyOf(links);
+        }
+
+        /** An AUTH that asks for no particular view: every node. */
+        public Auth(int version, String nodeId, String name, String proof, List<String> tasks, String advertisedHost,
+                    List<LinkClaim> links) {
+            this(version, nodeId, name, proof, tasks, advertisedHost, links, null);
+        }
+    }
+
+    /**
+     * Which nodes a node wants to hear of ({@code AUTH}'s {@code view}; absent means
+     * {@link #VIEW_ALL}): {@code mode} {@link #VIEW_ALL}, {@link #VIEW_TASKS} (with {@code tasks})
+     * or {@link #VIEW_NONE}.
+     */
+    record WireView(String mode, List<String> tasks) {
+        public WireView {
+            need(mode, "view", "mode");
+            tasks = tasks == null ? List.of() : List.copyOf(tasks);
         }
     }
 
@@ -107,25 +136,38 @@ public sealed interface Control {
         }
     }
 
-    /** Master to nodes: a node joined. */
-    record NodeJoin(WireNode node) implements Control {
-        public NodeJoin {
-            need(node, "NODE_JOINED", "node");
+    /**
+     * Master to nodes: what changed in the node's view since the last {@code MEMBERS}, one entry
+     * per node, as it is now: {@code nodes} joined or changed their tasks (or came into the view),
+     * {@code gone} left (or left the view). A node already known in {@code nodes} is an update; a
+     * node not known in {@code gone} is nothing to do.
+     */
+    record Members(List<WireNode> nodes, List<Gone> gone) implements Control {
+        public Members {
+            nodes = List.copyOf(need(nodes, "MEMBERS", "nodes"));
+            gone = List.copyOf(need(gone, "MEMBERS", "gone"));
         }
     }
 
-    /** Master to nodes: a node changed the tasks it serves. */
-    record NodeUpdate(WireNode node) implements Control {
-        public NodeUpdate {
-            need(node, "NODE_UPDATED", "node");
+    /** A node gone from a view, and why. */
+    record Gone(String nodeId, String reason) {
+        public Gone {
+            need(nodeId, "MEMBERS gone", "nodeId");
+            need(reason, "MEMBERS gone", "reason");
         }
     }
 
-    /** Master to nodes: a node left. */
-    record NodeLeave(String nodeId, String reason) implements Control {
-        public NodeLeave {
-            need(nodeId, "NODE_LEFT", "nodeId");
-            need(reason, "NODE_LEFT", "reason");
+    /**
+     * Node to master: which nodes are connected, all of them ({@code task} absent), or at most
+     * {@link #MAX_FOUND} that serve {@code task}. Answered by {@code NODES_FOUND} pages.
+     */
+    record FindNodes(long requestId, String task) implements Control {
+    }
+
+    /** Master to node: a page of the answer to {@code FIND_NODES}; the last has {@code more} false. */
+    record NodesFound(long requestId, List<WireNode> nodes, boolean more) implements Control {
+        public NodesFound {
+            nodes = List.copyOf(need(nodes, "NODES_FOUND", "nodes"));
         }
     }
 

@@ -41,9 +41,9 @@ public final class ControlCodec {
             entry(Control.Ping.class, "PING"),
             entry(Control.Pong.class, "PONG"),
             entry(Control.NodeList.class, "NODES"),
-            entry(Control.NodeJoin.class, "NODE_JOINED"),
-            entry(Control.NodeUpdate.class, "NODE_UPDATED"),
-            entry(Control.NodeLeave.class, "NODE_LEFT"),
+            entry(Control.Members.class, "MEMBERS"),
+            entry(Control.FindNodes.class, "FIND_NODES"),
+            entry(Control.NodesFound.class, "NODES_FOUND"),
             entry(Control.Tasks.class, "TASKS"),
             entry(Control.LinkRequest.class, "LINK_REQUEST"),
             entry(Control.LinkOffer.class, "LINK_OFFER"),
@@ -89,6 +89,13 @@ public final class ControlCodec {
                             .write("initiator", claim.initiator()).write("acceptor", claim.acceptor())
                             .write("host", claim.host()).write("port", claim.port()).writeEnd());
                     json.writeEnd();
+                    if (m.view() != null) {
+                        json.writeStartObject("view").write("mode", m.view().mode());
+                        if (!m.view().tasks().isEmpty()) {
+                            strings(json, "tasks", m.view().tasks());
+                        }
+                        json.writeEnd();
+                    }
                 }
                 case Control.AuthOk m -> node(json.write("version", m.version()), "node", m.node())
                         .write("heartbeatTimeoutMs", m.heartbeatTimeoutMs());
@@ -100,9 +107,25 @@ public final class ControlCodec {
                     m.nodes().forEach(node -> node(json, null, node));
                     json.writeEnd().write("more", m.more());
                 }
-                case Control.NodeJoin m -> node(json, "node", m.node());
-                case Control.NodeUpdate m -> node(json, "node", m.node());
-                case Control.NodeLeave m -> json.write("nodeId", m.nodeId()).write("reason", m.reason());
+                case Control.Members m -> {
+                    json.writeStartArray("nodes");
+                    m.nodes().forEach(node -> node(json, null, node));
+                    json.writeEnd().writeStartArray("gone");
+                    m.gone().forEach(gone -> json.writeStartObject().write("nodeId", gone.nodeId())
+                            .write("reason", gone.reason()).writeEnd());
+                    json.writeEnd();
+                }
+                case Control.FindNodes m -> {
+                    json.write("requestId", m.requestId());
+                    if (m.task() != null) {
+                        json.write("task", m.task());
+                    }
+                }
+                case Control.NodesFound m -> {
+                    json.write("requestId", m.requestId()).writeStartArray("nodes");
+                    m.nodes().forEach(node -> node(json, null, node));
+                    json.writeEnd().write("more", m.more());
+                }
                 case Control.Tasks m -> strings(json, "tasks", m.tasks());
                 case Control.LinkRequest m -> json.write("requestId", m.requestId()).write("target", m.target());
                 case Control.LinkOffer m -> {
@@ -218,16 +241,17 @@ public final class ControlCodec {
             return switch (type) {
                 case "HELLO" -> new Control.Hello(f.integer("version"), f.string("nonce"), f.string("security"));
                 case "AUTH" -> new Control.Auth(f.integer("version"), f.string("nodeId"), f.string("name"),
-                        f.string("proof"), f.strings("tasks"), f.string("advertisedHost"), f.claims("links"));
+                        f.string("proof"), f.strings("tasks"), f.string("advertisedHost"), f.claims("links"),
+                        f.view("view"));
                 case "AUTH_OK" -> new Control.AuthOk(f.integer("version"), f.node("node"),
                         f.number("heartbeatTimeoutMs"));
                 case "PING" -> new Control.Ping(f.number("time"));
                 case "PONG" -> new Control.Pong(f.number("time"));
                 case "AUTH_FAILED" -> new Control.AuthFailed(f.text("reason"));
                 case "NODES" -> new Control.NodeList(f.nodes("nodes"), f.bool("more"));
-                case "NODE_JOINED" -> new Control.NodeJoin(f.node("node"));
-                case "NODE_UPDATED" -> new Control.NodeUpdate(f.node("node"));
-                case "NODE_LEFT" -> new Control.NodeLeave(f.string("nodeId"), f.text("reason"));
+                case "MEMBERS" -> new Control.Members(f.nodes("nodes"), f.gone("gone"));
+                case "FIND_NODES" -> new Control.FindNodes(f.number("requestId"), f.string("task"));
+                case "NODES_FOUND" -> new Control.NodesFound(f.number("requestId"), f.nodes("nodes"), f.bool("more"));
                 case "TASKS" -> new Control.Tasks(f.strings("tasks"));
                 case "LINK_REQUEST" -> new Control.LinkRequest(f.number("requestId"), f.string("target"));
                 case "LINK_OFFER" -> new Control.LinkOffer(f.string("linkId"), f.node("peer"), f.integer("port"),
@@ -444,22 +468,48 @@ public final class ControlCodec {
             return nodes;
         }
 
+        /** A list of {@code MEMBERS} gone entries, or null when absent. */
+        List<Control.Gone> gone(String field) {
+            return objects(field, "gone", f -> new Control.Gone(f.requiredString("nodeId"), f.text("reason")));
+        }
+
+        /** An AUTH's view, or null when absent. */
+        Control.WireView view(String field) {
+            JsonValue value = object.get(field);
+            if (value == null || value.getValueType() == JsonValue.ValueType.NULL) {
+                return null;
+            }
+            if (!(value instanceof JsonObject view)) {
+                throw wrong(field, "an object");
+            }
+            Fields f = new Fields(view, type + " view");
+            return new Control.WireView(f.requiredString("mode"), f.strings("tasks"));
+        }
+
         /** A list of link claims, or null when absent. */
         List<Control.LinkClaim> claims(String field) {
+            return objects(field, "link", f -> new Control.LinkClaim(f.requiredString("linkId"),
+                    f.requiredString("initiator"), f.requiredString("acceptor"), f.requiredString("host"),
+                    f.integer("port")));
+        }
+
+        /**
+         * A list of objects, each read by {@code read} (its errors naming the message and
+         * {@code what}), or null when absent.
+         */
+        private <T> List<T> objects(String field, String what, java.util.function.Function<Fields, T> read) {
             JsonArray array = array(field);
             if (array == null) {
                 return null;
             }
-            List<Control.LinkClaim> claims = new ArrayList<>(array.size());
+            List<T> objects = new ArrayList<>(array.size());
             for (JsonValue value : array) {
-                if (!(value instanceof JsonObject claim)) {
-                    throw wrong(field, "a list of link objects");
+                if (!(value instanceof JsonObject entry)) {
+                    throw wrong(field, "a list of " + what + " objects");
                 }
-                Fields f = new Fields(claim, type + " link");
-                claims.add(new Control.LinkClaim(f.requiredString("linkId"), f.requiredString("initiator"),
-                        f.requiredString("acceptor"), f.requiredString("host"), f.integer("port")));
+                objects.add(read.apply(new Fields(entry, type + " " + what)));
             }
-            return claims;
+            return objects;
         }
 
         private Control.WireNode node(JsonObject node) {

@@ -62,8 +62,8 @@ class MessageBoundsTest {
         String ticket = "f".repeat(64);
         Map<String, Control> messages = Map.of(
                 "AUTH_OK", new Control.AuthOk(Control.VERSION, wire, Long.MIN_VALUE),
-                "NODE_JOINED", new Control.NodeJoin(wire),
-                "NODE_UPDATED", new Control.NodeUpdate(wire),
+                "MEMBERS", new Control.Members(List.of(wire), List.of()),
+                "NODES_FOUND", new Control.NodesFound(Long.MIN_VALUE, List.of(wire), true),
                 "NODES", new Control.NodeList(List.of(wire), true),
                 "LINK_OFFER", new Control.LinkOffer(ID, wire, 65535, ticket, Long.MIN_VALUE),
                 "LINK_ASSIGNED", new Control.LinkAssigned(Long.MIN_VALUE, ID, wire, WIDE.repeat(255), 65535, ticket,
@@ -81,11 +81,11 @@ class MessageBoundsTest {
         assertEquals(35_157, largest - tasksBytes + Control.MAX_TASKS_JSON_BYTES);
 
         // The book's estimate of a node's size is never below what it takes in a message.
-        int nodeUpdate = ControlCodec.encode(new Control.NodeUpdate(wire)).length;
+        int nodeUpdate = ControlCodec.encode(new Control.Members(List.of(wire), List.of())).length;
         int estimate = Book.nodeBytes(node, tasksBytes);
         assertTrue(estimate >= nodeUpdate, estimate + " < " + nodeUpdate);
-        int emptyUpdate = ControlCodec.encode(new Control.NodeUpdate(Control.WireNode.of(largest(List.of()))))
-                .length;
+        int emptyUpdate = ControlCodec.encode(new Control.Members(List.of(Control.WireNode.of(largest(List.of()))),
+                List.of())).length;
         assertTrue(Book.nodeBytes(largest(List.of()), 2) >= emptyUpdate);
     }
 

@@ -91,8 +91,9 @@ class WireFormatTest {
                 decodeFailure("{\"type\":\"NODES\",\"nodes\":[],\"more\":1}"));
         assertEquals("malformed control message: TASKS: 'tasks' must be a list of strings",
                 decodeFailure("{\"type\":\"TASKS\",\"tasks\":[1]}"));
-        assertEquals("malformed control message: NODE_JOINED node without 'host'",
-                decodeFailure("{\"type\":\"NODE_JOINED\",\"node\":{\"id\":\"a\",\"name\":\"b\",\"joinedAt\":1}}"));
+        assertEquals("malformed control message: MEMBERS node without 'host'",
+                decodeFailure("{\"type\":\"MEMBERS\",\"nodes\":[{\"id\":\"a\",\"name\":\"b\",\"joinedAt\":1}],"
+                        + "\"gone\":[]}"));
         assertEquals("malformed control message: unknown message type 'NOPE'", decodeFailure("{\"type\":\"NOPE\"}"));
         assertEquals("malformed control message: a control message without 'type'", decodeFailure("{}"));
         assertEquals("malformed control message: expected a JSON object, got ARRAY", decodeFailure("[]"));

@@ -1,0 +1,142 @@
+package io.cpcluster.core.node;
+
+import io.cpcluster.ClusterException;
+import io.cpcluster.NodeInfo;
+import io.cpcluster.ProtocolException;
+import io.cpcluster.core.wire.Control;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+
+/**
+ * Asks the master which nodes are connected, or which serve a task ({@code FIND_NODES}), for a
+ * node whose {@link io.cpcluster.MembershipView} does not hold them. Each question waits at most
+ * its timeout, and fails at once when the master is lost; an answer may list at most
+ * {@link #MAX_NODES} nodes. Answers complete on the node's background threads, never on the
+ * master's reader.
+ */
+final class Finder {
+    /** The most nodes one answer may list: a master that sends more breaks the protocol. */
+    static final int MAX_NODES = 1_000_000;
+
+    /** What the finder needs of its node. */
+    interface Master {
+        /** Sends to the master; false if it is not connected. */
+        boolean send(Control message);
+
+        Future<?> schedule(Runnable task, long delay, TimeUnit unit);
+    }
+
+    private final Master master;
+    private final Executor background;
+    private final Duration timeout;
+    private final AtomicLong requestIds = new AtomicLong();
+    private final ConcurrentHashMap<Long, Question> pending = new ConcurrentHashMap<>();
+
+    /** One question: what it asked, the nodes answered so far, its result. */
+    private static final class Question {
+        final String task;
+        final List<NodeInfo> nodes = new ArrayList<>();
+        final CompletableFuture<List<NodeInfo>> result = new CompletableFuture<>();
+
+        Question(String task) {
+            this.task = task;
+        }
+    }
+
+    Finder(Master master, Executor background, Duration timeout) {
+        this.master = master;
+        this.background = background;
+        this.timeout = timeout;
+    }
+
+    /**
+     * Asks the master.
+     *
+     * @param task a task name, or null for every connected node
+     * @return the nodes: every connected one, or at most {@link Control#MAX_FOUND} serving the
+     *         task; fails with a {@link ClusterException} when the master is lost or does not
+     *         answer within the timeout
+     */
+    CompletableFuture<List<NodeInfo>> find(String task) {
+        long id = requestIds.incrementAndGet();
+        Question question = new Question(task);
+        pending.put(id, question);
+        Future<?> deadline = master.schedule(() -> fail(id, new ClusterException("the master did not say which nodes "
+                + what(task) + " within " + timeout.toMillis() + " ms (NodeConfig.connectTimeout)")),
+                timeout.toMillis(), TimeUnit.MILLISECONDS);
+        question.result.whenComplete((nodes, error) -> deadline.cancel(false));
+        if (!master.send(new Control.FindNodes(id, task))) {
+            fail(id, new ClusterException("cannot ask the master which nodes " + what(task) + ": it is not connected"
+                    + " (this node's membership view does not hold them)"));
+        }
+        return question.result;
+    }
+
+    private static String what(String task) {
+        return task == null ? "are connected" : "serve task '" + task + "'";
+    }
+
+    /**
+     * Takes a page of an answer (on the master's reader).
+     *
+     * @throws ProtocolException if a node in it is malformed, or the answer lists too many
+     */
+    void found(Control.NodesFound page) {
+        Question question = pending.get(page.requestId());
+        if (question == null) {
+            return; // it timed out, or the master was lost meanwhile
+        }
+        synchronized (question) {
+            for (Control.WireNode wire : page.nodes()) {
+                question.nodes.add(MasterLink.info(wire));
+            }
+            if (question.nodes.size() > MAX_NODES) {
+                throw new ProtocolException("the master's answer to FIND_NODES lists more than " + MAX_NODES + " nodes");
+            }
+            Predicate<NodeInfo> fits = node -> question.task == null || node.serves(question.task);
+            if (!question.nodes.stream().allMatch(fits)) {
+                throw new ProtocolException("the master answered FIND_NODES for task '" + question.task
+                        + "' with a node that does not serve it");
+            }
+        }
+        if (!page.more() && pending.remove(page.requestId(), question)) {
+            List<NodeInfo> nodes;
+            synchronized (question) {
+                nodes = List.copyOf(question.nodes);
+            }
+            complete(() -> question.result.complete(nodes), question);
+        }
+    }
+
+    /** The master is lost: every question fails. */
+    void masterLost(String reason) {
+        for (Long id : List.copyOf(pending.keySet())) {
+            fail(id, new ClusterException("the master was lost before it said which nodes "
+                    + what(pending.getOrDefault(id, new Question(null)).task) + ": " + reason));
+        }
+    }
+
+    private void fail(long id, ClusterException error) {
+        Question question = pending.remove(id);
+        if (question != null) {
+            complete(() -> question.result.completeExceptionally(error), question);
+        }
+    }
+
+    private void complete(Runnable completion, Question question) {
+        try {
+            background.execute(completion);
+        } catch (RejectedExecutionException e) {
+            question.result.completeExceptionally(new ClusterException("this node is closed"));
+        }
+    }
+}
