@@ -284,6 +284,8 @@ final class Session {
     boolean authenticated() {
         authDeadline.cancel(false);
         MasterConfig config = master.config();
+        // Thousands of mostly idle nodes: none keeps the buffers of a burst (its node list, say).
+        output.trimWhenIdle();
         outbox = new Outbox("cpcluster-master-writer-" + Addresses.text(remote), output, OUTBOX_FRAMES,
                 config.maxOutboxBytes(), this::closeConnection);
         master.leftUnauthenticated(this);

@@ -40,7 +40,8 @@ import java.util.function.Consumer;
  *
  * <p><b>Bounds.</b> Two buffers (the one being written and the one filling), each allocated at
  * the first frame from {@value #FIRST_BUFFER} bytes and grown only as frames need, to at most
- * {@value #BUFFER_SIZE} bytes. A frame that finds the filling buffer full waits until the flusher
+ * {@value #BUFFER_SIZE} bytes (an output that {@link #trimWhenIdle trims} lets them go again each
+ * time it is idle). A frame that finds the filling buffer full waits until the flusher
  * takes it; so a peer that reads slowly slows the writers down (backpressure), and holds at most
  * {@code 2 × BUFFER_SIZE} bytes here.
  *
@@ -86,6 +87,8 @@ public final class FrameOutput {
     /** Why the socket failed; set once, then every write fails with it. Guarded by lock. */
     private IOException failure;
     private volatile Executor flusher;
+    /** Whether buffers grown past {@value #FIRST_BUFFER} bytes are let go each time the output goes idle. */
+    private volatile boolean trimWhenIdle;
     private volatile Consumer<IOException> failed = e -> { };
     /** When a frame was last written (System.nanoTime()), for keep-alives on idle links. */
     private volatile long lastWrite = System.nanoTime();
@@ -104,6 +107,15 @@ public final class FrameOutput {
     public void batching(Executor executor, Consumer<IOException> failed) {
         this.failed = failed;
         this.flusher = executor;
+    }
+
+    /**
+     * Lets go of the write buffers each time everything queued is written, when they grew past
+     * {@value #FIRST_BUFFER} bytes: for a connection that is mostly idle, one of thousands (a
+     * master's node), which should not keep 128 KiB for a burst long past.
+     */
+    public void trimWhenIdle() {
+        this.trimWhenIdle = true;
     }
 
     /** Writes one frame whose body is {@code body}, and returns once it reached the socket. */
@@ -141,6 +153,16 @@ public final class FrameOutput {
         lock();
         try {
             flushNow();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The bytes its two write buffers take now, for tests of {@link #trimWhenIdle}. */
+    int bufferBytes() {
+        lock();
+        try {
+            return filling.length + spare.length;
         } finally {
             lock.unlock();
         }
@@ -296,6 +318,10 @@ public final class FrameOutput {
     private void drain() throws IOException {
         while (count > 0) {
             drainOnce();
+        }
+        if (trimWhenIdle) {
+            filling = filling.length > FIRST_BUFFER ? NONE : filling;
+            spare = spare.length > FIRST_BUFFER ? NONE : spare;
         }
         flushing = false;
         flushEnded = System.nanoTime();

@@ -56,6 +56,26 @@ class FrameOutputTest {
     }
 
     @Test
+    void anOutputThatTrimsWhenIdleKeepsNoBufferOfABurstOnceItIsWritten() throws Exception {
+        FrameOutput kept = new FrameOutput(socket);
+        FrameOutput trimmed = new FrameOutput(socket);
+        trimmed.trimWhenIdle();
+        for (FrameOutput output : List.of(kept, trimmed)) {
+            // A burst of small frames, buffered together as an outbox writes them, then flushed.
+            for (int i = 0; i < 200; i++) {
+                output.writeBuffered(new byte[200]);
+            }
+            output.flush();
+        }
+        assertTrue(kept.bufferBytes() > 32 * 1024, "a burst grows the buffer: " + kept.bufferBytes());
+        assertEquals(0, trimmed.bufferBytes(), "and an output that trims lets it go once written");
+        trimmed.write(new byte[100]);
+        assertTrue(trimmed.bufferBytes() <= 2 * FrameOutput.FIRST_BUFFER, "a small frame keeps a small buffer: "
+                + trimmed.bufferBytes());
+        assertEquals(200 * 2 * 204 + 104, socket.all().length, "every byte was written");
+    }
+
+    @Test
     void framesHandedInDuringAWriteLeaveTogetherInTheNextOne() throws Exception {
         socket.hold();
         ManualExecutor flusher = new ManualExecutor();
