@@ -249,6 +249,7 @@ public final class Load {
             // Joining, and the news of it.
             double masterCpu = master.cpuSeconds();
             double probeCpu = Proc.cpuSeconds(Proc.self());
+            double machineCpu = Proc.machineBusySeconds();
             Duration phase = shorter(o.joinDeadline, runDeadline);
             Swarm.Joining joining = swarm.join(row.nodes, o.concurrency, o.joinTimeout, phase,
                     progress::println);
@@ -263,6 +264,7 @@ public final class Load {
             long lastNews = swarm.awaitQuiet(QUIET, settleEnd);
             row.masterCpuJoin = master.cpuSeconds() - masterCpu;
             row.probeCpuJoin = Proc.cpuSeconds(Proc.self()) - probeCpu;
+            row.otherCpuJoin = Math.max(0, Proc.machineBusySeconds() - machineCpu - row.masterCpuJoin - row.probeCpuJoin);
             row.joinTraffic = swarm.traffic.snapshot();
             if (lastNews > 0) {
                 row.settleSeconds = (lastNews - joining.startNanos()) / 1e9;
@@ -285,11 +287,16 @@ public final class Load {
             row.rssConnected = master.rssBytes();
             masterCpu = master.cpuSeconds();
             probeCpu = Proc.cpuSeconds(Proc.self());
+            machineCpu = Proc.machineBusySeconds();
             long restStart = System.nanoTime();
             Thread.sleep(o.window.toMillis());
             row.restSeconds = (System.nanoTime() - restStart) / 1e9;
-            row.heartbeatPercent = 100 * (master.cpuSeconds() - masterCpu) / row.restSeconds;
-            row.probeRestPercent = 100 * (Proc.cpuSeconds(Proc.self()) - probeCpu) / row.restSeconds;
+            double masterRest = master.cpuSeconds() - masterCpu;
+            double probeRest = Proc.cpuSeconds(Proc.self()) - probeCpu;
+            double other = Math.max(0, Proc.machineBusySeconds() - machineCpu - masterRest - probeRest);
+            row.heartbeatPercent = 100 * masterRest / row.restSeconds;
+            row.probeRestPercent = 100 * probeRest / row.restSeconds;
+            row.otherRestPercent = 100 * other / row.restSeconds;
             progress.printf("  at rest: heap %,d MiB, RSS %,d MiB, heartbeats %.1f%% of a core%n",
                     row.heapConnected >> 20, row.rssConnected >> 20, row.heartbeatPercent);
 
@@ -306,6 +313,7 @@ public final class Load {
                 row.dropped = states.get(SimulatedNode.State.DROPPED);
                 row.silent = swarm.silent(Duration.ofSeconds(5));
                 row.problems = swarm.problems(8);
+                row.pings = swarm.pings();
             }
             // The master first: it tells nobody that nodes left when it closes, whereas closing
             // thousands of nodes first would make it broadcast every departure to the rest.

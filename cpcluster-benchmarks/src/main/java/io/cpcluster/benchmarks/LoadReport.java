@@ -148,10 +148,11 @@ final class LoadReport {
             if (r.links != null) {
                 Swarm.Links l = r.links;
                 md.append(String.format(Locale.ROOT, "- links: %s assigned in %.1f s by %d initiators; while"
-                                + " brokering the master used %s of a core, the probe %s; the master counted %s links"
-                                + " brokered; open or pending after: %s", count(l.assigned()), l.seconds(),
-                        l.initiators(), percent(100 * l.masterCpu() / l.seconds()),
-                        percent(100 * l.probeCpu() / l.seconds()), count(r.masterBrokered), count(r.openLinksAfter)));
+                                + " brokering the master used %s of a core, the probe %s, other processes %s; the"
+                                + " master counted %s links brokered; open or pending after: %s", count(l.assigned()),
+                        l.seconds(), l.initiators(), percent(100 * l.masterCpu() / l.seconds()),
+                        percent(100 * l.probeCpu() / l.seconds()), percent(100 * l.otherCpu() / l.seconds()),
+                        count(r.masterBrokered), count(r.openLinksAfter)));
                 if (!l.refused().isEmpty()) {
                     md.append("; refused: ").append(l.refused().entrySet().stream()
                             .map(e -> e.getKey() + " " + count(e.getValue())).collect(Collectors.joining(", ")));
@@ -162,10 +163,23 @@ final class LoadReport {
                 }
                 md.append('\n');
             }
+            if (!Double.isNaN(r.otherCpuJoin)) {
+                md.append(String.format(Locale.ROOT, "- other processes on the machine took %s of CPU during the join%s"
+                                + " (the master and the probe share %d cores with them)%n", seconds(r.otherCpuJoin),
+                        Double.isNaN(r.otherRestPercent) ? "" : " and " + percent(r.otherRestPercent)
+                                + " of a core at rest", Runtime.getRuntime().availableProcessors()));
+            }
             if (r.heapCommitted >= 0) {
                 md.append("- master heap with the nodes connected: ").append(bytes(r.heapConnected))
                         .append(" used after a full GC, ").append(bytes(r.heapCommitted))
                         .append(" committed (RSS counts what the heap committed, as the join's garbage grew it)\n");
+            }
+            if (r.pings != null && r.pings[0] > 0) {
+                md.append(String.format(Locale.ROOT, "- pings: %s sent, %s of them more than 1 s late by the probe's"
+                                + " own schedule (the latest %s late): %s%n", count(r.pings[0]), count(r.pings[1]),
+                        seconds(r.pings[2] / 1e9), r.pings[2] > 4e9 ? "the probe itself was too slow to keep some"
+                                + " nodes alive, so their drops may be the probe's doing"
+                                : "the probe kept every node's heartbeat"));
             }
             if (r.silent > 0) {
                 md.append("- ").append(count(r.silent)).append(" joined nodes had heard nothing from the master for"

@@ -24,6 +24,8 @@ final class LoadRow {
     double masterCpuJoin = Double.NaN;
     double probeCpuJoin = Double.NaN;
     Traffic.Snapshot joinTraffic;
+    /** CPU seconds other processes on the machine took during the join (noise, when not near 0). */
+    double otherCpuJoin = Double.NaN;
 
     // At rest.
     long heapBaseline = -1;
@@ -36,6 +38,7 @@ final class LoadRow {
     double heartbeatPercent = Double.NaN;
     double probeRestPercent = Double.NaN;
     double restSeconds = Double.NaN;
+    double otherRestPercent = Double.NaN;
 
     // Links.
     Swarm.Links links;
@@ -44,6 +47,8 @@ final class LoadRow {
 
     // Losses and what went wrong.
     int dropped;
+    /** PINGs sent, sent more than a second late by the probe, and the latest (nanoseconds); null if none ran. */
+    long[] pings;
     int silent;
     Map<String, Integer> problems = new TreeMap<>();
     long masterPid = -1;

@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * What Linux's {@code /proc} says about a process: CPU time from {@code /proc/<pid>/stat}
  * ({@code utime + stime}, every thread's, counted in clock ticks), resident memory from
  * {@code /proc/<pid>/status} ({@code VmRSS}), and the open-file limit from
- * {@code /proc/<pid>/limits}.
+ * {@code /proc/<pid>/limits}; and how busy the whole machine was, from {@code /proc/stat}.
  */
 final class Proc {
     /** Clock ticks per second ({@code getconf CLK_TCK}): 100 on every Linux this runs on. */
@@ -44,6 +44,25 @@ final class Proc {
         // Fields 14 and 15 of the line (utime, stime) are the 12th and 13th after the name.
         long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
         return (double) ticks / CLOCK_TICKS;
+    }
+
+    /**
+     * The CPU time the whole machine spent busy so far, over all its cores, in seconds
+     * ({@code /proc/stat}: user, nice, system, irq, softirq and steal): less this process's and the
+     * master's, what other processes took meanwhile.
+     */
+    static double machineBusySeconds() {
+        try {
+            String first = Files.readString(Path.of("/proc/stat")).lines().findFirst().orElseThrow();
+            String[] f = first.strip().split("\\s+");
+            long ticks = 0;
+            for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
+                ticks += Long.parseLong(f[i]);
+            }
+            return (double) ticks / CLOCK_TICKS;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read /proc/stat (is this Linux?)", e);
+        }
     }
 
     /** A process's resident memory, in bytes. */

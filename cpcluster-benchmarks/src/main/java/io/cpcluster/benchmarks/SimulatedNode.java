@@ -14,7 +14,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLSocket;
@@ -25,13 +24,14 @@ import javax.net.ssl.SSLSocket;
  * reads the master's {@code HELLO}, runs the TLS 1.3 handshake as the client and pins the
  * master's key, proves the token in {@code AUTH}, reads {@code AUTH_OK} and every {@code NODES}
  * page, and from then on reads everything the master sends (counting it in {@link Traffic}) while
- * it sends {@code PING} every second. It answers a {@code LINK_OFFER} at once with
+ * the {@link Pinger} sends its {@code PING} every second. It answers a {@code LINK_OFFER} at once with
  * {@code LINK_READY} on the offered port (it binds nothing: nobody will dial it) and
  * {@code LINK_UP}, and reports a {@code LINK_CLOSED} from the master back, as a Java node does
  * (section 7). As an initiator it asks for links ({@link #requestLink}) and closes them.
  *
- * <p>Threads: the node's own virtual thread joins and then reads; a second one pings; an
- * initiator's loop runs on a third. Writes go out under one lock, a whole frame per write.
+ * <p>Threads: the node's own virtual thread joins and then reads; the pinger's platform thread
+ * pings; an initiator's loop runs on another virtual thread. Writes go out under one lock, a whole
+ * frame per write.
  */
 final class SimulatedNode {
     /** Where a node is. */
@@ -85,6 +85,10 @@ final class SimulatedNode {
     /** When a frame last came from the master, and when one that is not a PONG did (System.nanoTime()). */
     private volatile long lastHeardNanos;
     private volatile long lastNewsNanos;
+    /** PINGs sent; those sent more than a second after their time; the latest any was, in nanoseconds (the pinger writes them). */
+    private volatile long pingsSent;
+    private volatile long pingsLate;
+    private volatile long maxPingLateNanos;
 
     SimulatedNode(Target target, Traffic traffic, int index) {
         this.target = target;
@@ -129,6 +133,11 @@ final class SimulatedNode {
 
     long lastNewsNanos() {
         return lastNewsNanos;
+    }
+
+    /** PINGs sent, those sent more than a second late, and how late the latest was (nanoseconds). */
+    long[] pings() {
+        return new long[] {pingsSent, pingsLate, maxPingLateNanos};
     }
 
     /** Whether it may not join any more: it was never let in before the phase's deadline. */
@@ -227,11 +236,10 @@ final class SimulatedNode {
     }
 
     /**
-     * After the join: pings every {@code interval} (starting at a random point of the first
-     * interval, so that the nodes' pings spread), and reads until the connection ends.
+     * After the join: hands the node to the pinger, and reads until the connection ends.
      */
-    void serve(long intervalMillis) {
-        Thread.ofVirtual().name("load-ping-" + index).start(() -> pingEvery(intervalMillis));
+    void serve(Pinger pinger) {
+        pinger.add(this);
         try {
             while (true) {
                 int length = reader.next(MAX_FRAME);
@@ -258,24 +266,28 @@ final class SimulatedNode {
         closeSocket();
     }
 
-    private void pingEvery(long intervalMillis) {
+    /**
+     * Sends a PING now, which was due at {@code dueNanos}, and records how late it left.
+     *
+     * @return false if the node is no longer joined (or the send failed): no more pings
+     */
+    boolean sendPing(long dueNanos) {
+        if (state != State.JOINED || closing) {
+            return false;
+        }
         try {
-            long next = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(
-                    ThreadLocalRandom.current().nextLong(intervalMillis));
-            while (state == State.JOINED && !closing) {
-                long wait = next - System.nanoTime();
-                if (wait > 0) {
-                    Thread.sleep(Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
-                    continue;
-                }
-                send(ping(System.currentTimeMillis()));
-                next += TimeUnit.MILLISECONDS.toNanos(intervalMillis);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            send(ping(System.currentTimeMillis()));
         } catch (IOException e) {
             // The reader sees the connection end too, and says why.
+            return false;
         }
+        long late = System.nanoTime() - dueNanos;
+        pingsSent++;
+        if (late > TimeUnit.SECONDS.toNanos(1)) {
+            pingsLate++;
+        }
+        maxPingLateNanos = Math.max(maxPingLateNanos, late);
+        return true;
     }
 
     /** One frame from the master: counted, and answered when it asks for an answer. */

@@ -18,18 +18,18 @@ import java.util.function.DoubleSupplier;
 /**
  * The simulated nodes of one run against one master, and the phases the driver puts them
  * through: joining, waiting for the membership news to stop, and brokering links. Each node is a
- * {@link SimulatedNode} on a virtual thread.
+ * {@link SimulatedNode} on a virtual thread; one {@link Pinger} sends their heartbeats.
  */
 final class Swarm implements AutoCloseable {
     private final SimulatedNode.Target target;
     final Traffic traffic = new Traffic();
     private final List<SimulatedNode> nodes = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
-    private final long pingIntervalMillis;
+    private final Pinger pinger;
 
     Swarm(SimulatedNode.Target target, long pingIntervalMillis) {
         this.target = target;
-        this.pingIntervalMillis = pingIntervalMillis;
+        this.pinger = new Pinger(pingIntervalMillis);
     }
 
     /** What the join phase came to. */
@@ -74,7 +74,7 @@ final class Swarm implements AutoCloseable {
                     done.countDown();
                 }
                 if (joined) {
-                    node.serve(pingIntervalMillis);
+                    node.serve(pinger);
                 }
             }));
         }
@@ -131,6 +131,18 @@ final class Swarm implements AutoCloseable {
         return reasons;
     }
 
+    /** PINGs the nodes sent, those the probe sent more than a second late, and the latest any was (nanoseconds). */
+    long[] pings() {
+        long[] total = new long[3];
+        for (SimulatedNode node : nodes) {
+            long[] pings = node.pings();
+            total[0] += pings[0];
+            total[1] += pings[1];
+            total[2] = Math.max(total[2], pings[2]);
+        }
+        return total;
+    }
+
     /** Joined nodes that have heard nothing from the master for longer than {@code silence}. */
     int silent(Duration silence) {
         long now = System.nanoTime();
@@ -167,7 +179,7 @@ final class Swarm implements AutoCloseable {
     }
 
     /** What the link phase came to. */
-    record Links(int initiators, long assigned, double seconds, double masterCpu, double probeCpu,
+    record Links(int initiators, long assigned, double seconds, double masterCpu, double probeCpu, double otherCpu,
                  Map<String, Long> refused, long unanswered, long failures) {
         double perSecond() {
             return seconds > 0 ? assigned / seconds : 0;
@@ -186,7 +198,7 @@ final class Swarm implements AutoCloseable {
             throws InterruptedException {
         List<SimulatedNode> joined = nodes.stream().filter(n -> n.state() == SimulatedNode.State.JOINED).toList();
         if (joined.size() < 2) {
-            return new Links(0, 0, window.toNanos() / 1e9, 0, 0, Map.of(), 0, 0);
+            return new Links(0, 0, window.toNanos() / 1e9, 0, 0, 0, Map.of(), 0, 0);
         }
         List<SimulatedNode> initiators = joined.subList(0, Math.min(count, joined.size()));
         LongAdder assigned = new LongAdder();
@@ -195,6 +207,7 @@ final class Swarm implements AutoCloseable {
         Map<String, LongAdder> refused = new ConcurrentHashMap<>();
         double cpuBefore = masterCpu.getAsDouble();
         double probeBefore = Proc.cpuSeconds(Proc.self());
+        double machineBefore = Proc.machineBusySeconds();
         long start = System.nanoTime();
         long end = start + window.toNanos();
         List<Thread> loops = new ArrayList<>();
@@ -231,6 +244,7 @@ final class Swarm implements AutoCloseable {
         }
         double cpuAfter = masterCpu.getAsDouble();
         double probeAfter = Proc.cpuSeconds(Proc.self());
+        double machineAfter = Proc.machineBusySeconds();
         double seconds = (System.nanoTime() - start) / 1e9;
         long giveUp = System.nanoTime() + answerTimeout.toNanos() + TimeUnit.SECONDS.toNanos(5);
         for (Thread loop : loops) {
@@ -241,13 +255,16 @@ final class Swarm implements AutoCloseable {
         }
         Map<String, Long> refusals = new TreeMap<>();
         refused.forEach((code, n) -> refusals.put(code, n.sum()));
-        return new Links(initiators.size(), assigned.sum(), seconds, cpuAfter - cpuBefore, probeAfter - probeBefore,
-                refusals, unanswered.sum(), failures.sum());
+        double master = cpuAfter - cpuBefore;
+        double probe = probeAfter - probeBefore;
+        return new Links(initiators.size(), assigned.sum(), seconds, master, probe,
+                Math.max(0, machineAfter - machineBefore - master - probe), refusals, unanswered.sum(), failures.sum());
     }
 
     /** Closes every connection; their ends do not count as drops. */
     @Override
     public void close() {
+        pinger.close();
         nodes.forEach(SimulatedNode::close);
         for (Thread thread : threads) {
             try {
