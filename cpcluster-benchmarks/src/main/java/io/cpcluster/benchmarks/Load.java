@@ -67,7 +67,7 @@ public final class Load {
         /** How long one node's join may take before it counts as failed. */
         Duration joinTimeout = Duration.ofSeconds(60);
         /** How long the join phase may start new joins. */
-        Duration joinDeadline = Duration.ofSeconds(180);
+        Duration joinDeadline = Duration.ofSeconds(300);
         /** How long after the join phase the membership news may go on. */
         Duration settleDeadline = Duration.ofSeconds(120);
         /** How long the whole run may take; sizes not started by then are skipped. */
@@ -160,7 +160,7 @@ public final class Load {
               --initiators 64           nodes asking for links at once in the link phase
               --window 10               seconds the heartbeat and the link phases each measure
               --join-timeout 60         seconds one node's join may take before it counts as failed
-              --join-deadline 180       seconds the join phase may start joins; nodes not started by then are skipped
+              --join-deadline 300       seconds the join phase may start joins; nodes not started by then are skipped
               --settle-deadline 120     seconds after the joins the membership news may go on
               --deadline 3600           seconds the whole run may take
               --plain                   plain TCP instead of TLS 1.3 (master and nodes)
@@ -248,6 +248,7 @@ public final class Load {
             swarm = new Swarm(target, PING_INTERVAL_MILLIS);
             // Joining, and the news of it.
             double masterCpu = master.cpuSeconds();
+            double masterKernel = master.kernelSeconds();
             double probeCpu = Proc.cpuSeconds(Proc.self());
             double machineCpu = Proc.machineBusySeconds();
             Duration phase = shorter(o.joinDeadline, runDeadline);
@@ -263,6 +264,7 @@ public final class Load {
             long settleEnd = System.nanoTime() + shorter(o.settleDeadline, runDeadline).toNanos();
             long lastNews = swarm.awaitQuiet(QUIET, settleEnd);
             row.masterCpuJoin = master.cpuSeconds() - masterCpu;
+            row.masterKernelJoin = master.kernelSeconds() - masterKernel;
             row.probeCpuJoin = Proc.cpuSeconds(Proc.self()) - probeCpu;
             row.otherCpuJoin = Math.max(0, Proc.machineBusySeconds() - machineCpu - row.masterCpuJoin - row.probeCpuJoin);
             row.joinTraffic = swarm.traffic.snapshot();
@@ -286,8 +288,10 @@ public final class Load {
             row.masterNodes = stats.get("nodes");
             row.rssConnected = master.rssBytes();
             masterCpu = master.cpuSeconds();
+            masterKernel = master.kernelSeconds();
             probeCpu = Proc.cpuSeconds(Proc.self());
             machineCpu = Proc.machineBusySeconds();
+            progress.printf("  at rest for %d s...%n", o.window.toSeconds());
             long restStart = System.nanoTime();
             Thread.sleep(o.window.toMillis());
             row.restSeconds = (System.nanoTime() - restStart) / 1e9;
@@ -295,12 +299,14 @@ public final class Load {
             double probeRest = Proc.cpuSeconds(Proc.self()) - probeCpu;
             double other = Math.max(0, Proc.machineBusySeconds() - machineCpu - masterRest - probeRest);
             row.heartbeatPercent = 100 * masterRest / row.restSeconds;
+            row.heartbeatKernelPercent = 100 * (master.kernelSeconds() - masterKernel) / row.restSeconds;
             row.probeRestPercent = 100 * probeRest / row.restSeconds;
             row.otherRestPercent = 100 * other / row.restSeconds;
             progress.printf("  at rest: heap %,d MiB, RSS %,d MiB, heartbeats %.1f%% of a core%n",
                     row.heapConnected >> 20, row.rssConnected >> 20, row.heartbeatPercent);
 
             // Brokering.
+            progress.printf("  brokering links for %d s...%n", o.window.toSeconds());
             row.links = swarm.links(o.initiators, o.window, Duration.ofSeconds(10), master::cpuSeconds);
             progress.printf("  links: %,.0f/s (%,d assigned in %.1f s)%n", row.links.perSecond(),
                     row.links.assigned(), row.links.seconds());

@@ -163,6 +163,11 @@ final class LoadReport {
                 }
                 md.append('\n');
             }
+            if (!Double.isNaN(r.masterKernelJoin) || !Double.isNaN(r.heartbeatKernelPercent)) {
+                md.append(String.format(Locale.ROOT, "- the master's CPU in the kernel (system calls): %s of the join's"
+                                + " %s; %s of a core of the heartbeats' %s%n", seconds(r.masterKernelJoin),
+                        seconds(r.masterCpuJoin), percent(r.heartbeatKernelPercent), percent(r.heartbeatPercent)));
+            }
             if (!Double.isNaN(r.otherCpuJoin)) {
                 md.append(String.format(Locale.ROOT, "- other processes on the machine took %s of CPU during the join%s"
                                 + " (the master and the probe share %d cores with them)%n", seconds(r.otherCpuJoin),

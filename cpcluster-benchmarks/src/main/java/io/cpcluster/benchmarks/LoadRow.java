@@ -36,6 +36,10 @@ final class LoadRow {
     /** Nodes the master counted when heap and RSS were read. */
     long masterNodes = -1;
     double heartbeatPercent = Double.NaN;
+    /** The part of {@link #heartbeatPercent} the master spent in the kernel. */
+    double heartbeatKernelPercent = Double.NaN;
+    /** The master's CPU seconds in the kernel during the join. */
+    double masterKernelJoin = Double.NaN;
     double probeRestPercent = Double.NaN;
     double restSeconds = Double.NaN;
     double otherRestPercent = Double.NaN;

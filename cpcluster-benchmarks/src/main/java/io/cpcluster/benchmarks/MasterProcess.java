@@ -159,6 +159,11 @@ final class MasterProcess implements AutoCloseable {
         return Proc.cpuSeconds(process.pid());
     }
 
+    /** The part of {@link #cpuSeconds} spent in the kernel, in seconds. */
+    double kernelSeconds() {
+        return Proc.kernelSeconds(process.pid());
+    }
+
     /** This process's resident memory, in bytes. */
     long rssBytes() {
         return Proc.rssBytes(process.pid());

@@ -38,12 +38,22 @@ final class Proc {
 
     /** The CPU time a process used so far, user and system, in seconds. */
     static double cpuSeconds(long pid) {
+        long[] ticks = cpuTicks(pid);
+        return (double) (ticks[0] + ticks[1]) / CLOCK_TICKS;
+    }
+
+    /** The CPU time a process spent in the kernel so far (system calls, its share of interrupts), in seconds. */
+    static double kernelSeconds(long pid) {
+        return (double) cpuTicks(pid)[1] / CLOCK_TICKS;
+    }
+
+    /** A process's {@code utime} and {@code stime}, in clock ticks. */
+    private static long[] cpuTicks(long pid) {
         String stat = read(pid, "stat");
         // The command name, in parentheses, may hold spaces: count fields after its closing one.
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         // Fields 14 and 15 of the line (utime, stime) are the 12th and 13th after the name.
-        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-        return (double) ticks / CLOCK_TICKS;
+        return new long[] {Long.parseLong(fields[11]), Long.parseLong(fields[12])};
     }
 
     /**

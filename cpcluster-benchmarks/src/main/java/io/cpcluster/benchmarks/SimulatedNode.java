@@ -85,7 +85,7 @@ final class SimulatedNode {
     /** When a frame last came from the master, and when one that is not a PONG did (System.nanoTime()). */
     private volatile long lastHeardNanos;
     private volatile long lastNewsNanos;
-    /** PINGs sent; those sent more than a second after their time; the latest any was, in nanoseconds (the pinger writes them). */
+    /** PINGs sent, those sent over a second after their time, the latest any was (ns); the pinger writes them. */
     private volatile long pingsSent;
     private volatile long pingsLate;
     private volatile long maxPingLateNanos;
@@ -106,9 +106,9 @@ final class SimulatedNode {
     }
 
     /**
-     * A {@code PING} frame body, written by hand: ten thousand nodes send one a second, and the
-     * JSON generator would cost the probe more than the master's answer costs it. It is exactly
-     * what {@link ControlCodec#encode} writes (a test checks).
+     * A {@code PING} frame body, written by hand: ten thousand nodes send one a second, and a JSON
+     * generator for each would be CPU the probe takes from the cores it shares with the master. It
+     * is exactly what {@link ControlCodec#encode} writes (a test checks).
      */
     static byte[] ping(long time) {
         return ("{\"type\":\"PING\",\"time\":" + time + "}").getBytes(StandardCharsets.US_ASCII);

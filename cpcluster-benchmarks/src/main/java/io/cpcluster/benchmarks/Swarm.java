@@ -266,9 +266,12 @@ final class Swarm implements AutoCloseable {
     public void close() {
         pinger.close();
         nodes.forEach(SimulatedNode::close);
+        // Their sockets are closed: the readers end at once. Those that do not within 20 s in all are interrupted.
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         for (Thread thread : threads) {
             try {
-                if (!thread.join(Duration.ofSeconds(5))) {
+                long left = giveUp - System.nanoTime();
+                if (left <= 0 || !thread.join(Duration.ofNanos(left))) {
                     thread.interrupt();
                 }
             } catch (InterruptedException e) {
