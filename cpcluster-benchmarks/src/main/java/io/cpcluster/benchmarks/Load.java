@@ -328,6 +328,7 @@ public final class Load {
                 swarm.close();
             }
             row.masterWarnings = warnings(log);
+            row.gcPauses = GcLog.pauses(MasterProcess.gcLog(log));
         }
     }
 

@@ -194,6 +194,11 @@ final class LoadReport {
                 md.append("- ").append(count(problem.getValue())).append(" × ").append(escape(problem.getKey()))
                         .append('\n');
             }
+            if (!r.gcPauses.isEmpty()) {
+                md.append("- the master's GC pauses, start to end: ").append(r.gcPauses.entrySet().stream()
+                        .map(e -> count((long) e.getValue()[0]) + " × " + e.getKey() + ", " + seconds(e.getValue()[1]))
+                        .collect(Collectors.joining("; "))).append('\n');
+            }
             if (r.masterWarnings > 0) {
                 md.append("- the master logged ").append(count(r.masterWarnings)).append(" warnings: ")
                         .append(r.masterLog).append('\n');

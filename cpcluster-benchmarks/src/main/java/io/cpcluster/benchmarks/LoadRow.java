@@ -58,6 +58,8 @@ final class LoadRow {
     long masterPid = -1;
     String masterLog;
     int masterWarnings = -1;
+    /** The master's GC pauses by kind: how many, and their total seconds. */
+    Map<String, double[]> gcPauses = Map.of();
     String error;
     final List<String> notes = new ArrayList<>();
 

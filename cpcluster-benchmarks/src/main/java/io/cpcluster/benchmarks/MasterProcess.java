@@ -52,6 +52,8 @@ final class MasterProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx" + heap);
+        // One line per collection: how long the master stood still, and why (see GcLog).
+        command.add("-Xlog:gc:file=" + gcLog(log));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", classpath, LoadMaster.class.getName(), "--range", range.toString()));
         if (security == Security.PLAIN) {
@@ -86,6 +88,11 @@ final class MasterProcess implements AutoCloseable {
         } finally {
             lines.add(EOF);
         }
+    }
+
+    /** Where the master JVM logs its collections: beside its log. */
+    static Path gcLog(Path log) {
+        return log.resolveSibling(log.getFileName().toString().replaceFirst("\\.log$", "") + ".gc.log");
     }
 
     /** The master's process id, for jcmd. */
