@@ -72,6 +72,11 @@ public final class Load {
         Duration settleDeadline = Duration.ofSeconds(120);
         /** How long the whole run may take; sizes not started by then are skipped. */
         Duration deadline = Duration.ofMinutes(60);
+        /**
+         * The membership view every simulated node asks for: {@code none}, the default (a compute
+         * cluster's workers), or {@code all} (every node told of every other: N² news).
+         */
+        String view = "none";
         /** TLS 1.3 (the default) or plain TCP, for the master and the nodes. */
         Security security = Security.TLS;
         /** The master JVM's -Xmx. */
@@ -112,6 +117,11 @@ public final class Load {
                         case "--nodes" -> o.nodes = Arrays.stream(value.split(",")).map(String::strip)
                                 .map(v -> Integer.parseInt(v.replace("_", ""))).toList();
                         case "--concurrency" -> o.concurrency = Integer.parseInt(value);
+                        case "--view" -> o.view = switch (value) {
+                            case "none", "all" -> value;
+                            default -> throw new IllegalArgumentException("--view takes none or all, not '" + value
+                                    + "'\n" + USAGE);
+                        };
                         case "--initiators" -> o.initiators = Integer.parseInt(value);
                         case "--window" -> o.window = seconds(value);
                         case "--join-timeout" -> o.joinTimeout = seconds(value);
@@ -157,6 +167,7 @@ public final class Load {
             usage: load.sh [options]
               --nodes 1000,5000,10000   cluster sizes, each against a fresh master
               --concurrency 32          nodes joining at once (the master lets 64 authenticate at once from one address)
+              --view none               the membership view each node asks for: none (workers), or all (N² news)
               --initiators 64           nodes asking for links at once in the link phase
               --window 10               seconds the heartbeat and the link phases each measure
               --join-timeout 60         seconds one node's join may take before it counts as failed
@@ -244,7 +255,7 @@ public final class Load {
             row.heapBaseline = master.stats(command).get("heapUsed");
             row.rssBaseline = master.rssBytes();
             SimulatedNode.Target target = new SimulatedNode.Target(new InetSocketAddress("127.0.0.1", master.port),
-                    master.token, master.fingerprint, tls);
+                    master.token, master.fingerprint, tls, o.view);
             swarm = new Swarm(target, PING_INTERVAL_MILLIS);
             // Joining, and the news of it.
             double masterCpu = master.cpuSeconds();

@@ -29,12 +29,12 @@ final class LoadReport {
     static String markdown(Load.Options o, List<LoadRow> rows) {
         StringBuilder md = new StringBuilder();
         md.append("## Load: one master, many simulated nodes (issue 13)\n\n");
-        md.append(String.format(Locale.ROOT, "%s, %s; %d cores, %s %s; master -Xmx%s%s; nodes join %d at a time and"
-                        + " ping every second; %d initiators broker links; %d s windows.%n%n",
+        md.append(String.format(Locale.ROOT, "%s, %s; %d cores, %s %s; master -Xmx%s%s; nodes ask for view %s, join %d at a"
+                        + " time and ping every second; %d initiators broker links; %d s windows.%n%n",
                 ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")),
                 o.security == Security.TLS ? "TLS 1.3" : "plain TCP", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.vm.name"), System.getProperty("java.runtime.version"), o.masterHeap,
-                o.masterJvm.isEmpty() ? "" : " " + String.join(" ", o.masterJvm), o.concurrency, o.initiators,
+                o.masterJvm.isEmpty() ? "" : " " + String.join(" ", o.masterJvm), o.view, o.concurrency, o.initiators,
                 o.window.toSeconds()));
         md.append("| nodes | joined (failed, dropped) | time to join | joins/s | news settled | master CPU, join"
                 + " | received by the nodes, join | master heap after GC (per node) | master RSS (per node)"
@@ -213,10 +213,10 @@ final class LoadReport {
                 link port range %s, in a JVM of its own) and N simulated nodes in the probe's JVM (`Load`), each a \
                 virtual thread with one %s connection that speaks the wire protocol: HELLO, the TLS handshake with \
                 the master's key pinned (one key pair shared by all simulated nodes, a full handshake each), AUTH \
-                with the token proof, AUTH_OK and the NODES pages, then a PING every second while it reads \
+                with the token proof and the view asked for, AUTH_OK and the NODES pages, then a PING every second while it reads \
                 everything the master sends. *Time to join*: from the first connect until the last node had its \
-                node list. *News settled*: until the last frame other than a PONG reached a node (the NODE_JOINED \
-                broadcasts), found by waiting until none came for %d s; the CPU seconds and frames of the join are \
+                node list. *News settled*: until the last frame other than a PONG reached a node (the MEMBERS \
+                news, for a view that has any), found by waiting until none came for %d s; the CPU seconds and frames of the join are \
                 counted up to then, that wait included. *Heap* is the master's after a full GC, *RSS* its VmRSS; \
                 per node, minus the master's at rest with no node. *Heartbeats at rest*: the master's CPU time over \
                 %d s with every node pinging, as a share of one core. *Links brokered/s*: LINK_ASSIGNED received \

@@ -52,8 +52,11 @@ final class SimulatedNode {
         CLOSED
     }
 
-    /** Where and how to join: the master's address and token, its key's fingerprint and the nodes' TLS (null in plain TCP). */
-    record Target(InetSocketAddress address, String token, String fingerprint, Tls tls) {
+    /**
+     * Where and how to join: the master's address and token, its key's fingerprint, the nodes' TLS
+     * (null in plain TCP) and the membership view they ask for ({@code all}, {@code none}).
+     */
+    record Target(InetSocketAddress address, String token, String fingerprint, Tls tls, String view) {
     }
 
     /** The master's answer to a link request: a link id (assigned) or a refusal code. */
@@ -99,10 +102,11 @@ final class SimulatedNode {
 
     /**
      * The one place an {@code AUTH} is made: every simulated node sends this one, with its own
-     * id, name and proof, serving no task and claiming no link.
+     * id, name and proof, serving no task, claiming no link, asking for a view.
      */
-    static Control.Auth auth(String nodeId, String name, String proof) {
-        return new Control.Auth(Control.VERSION, nodeId, name, proof, List.of(), null, List.of());
+    static Control.Auth auth(String nodeId, String name, String proof, String view) {
+        return new Control.Auth(Control.VERSION, nodeId, name, proof, List.of(), null, List.of(),
+                new Control.WireView(view, List.of()));
     }
 
     /**
@@ -189,7 +193,7 @@ final class SimulatedNode {
             reader = new FrameReader(connection.getInputStream());
             byte[] proof = Secrets.proof(target.token(), Secrets.bound(Secrets.fromBase64(hello.nonce()), masterKey,
                     tls ? target.tls().fingerprint() : null));
-            send(ControlCodec.encode(auth(id, "load-node-" + index, Secrets.base64(proof))));
+            send(ControlCodec.encode(auth(id, "load-node-" + index, Secrets.base64(proof), target.view())));
             while (state == State.JOINING) {
                 connection.setSoTimeout(remainingMillis(deadlineNanos));
                 int length = reader.next(MAX_FRAME);
@@ -335,7 +339,7 @@ final class SimulatedNode {
                 problem = "the master said " + said;
             }
             default -> {
-                // Membership news (NODE_JOINED, NODE_LEFT, ...): counted, nothing to answer.
+                // Membership news (MEMBERS): counted, nothing to answer.
             }
         }
         lastNewsNanos = now;

@@ -58,6 +58,25 @@ class LoadWorksTest {
     }
 
     @Test
+    void nodesThatAskForEveryoneHearOfEachOtherInGatheredNews(@TempDir Path out) throws Exception {
+        Load.Options options = Load.Options.parse(new String[] {"--nodes", "12", "--window", "1", "--concurrency", "4",
+            "--initiators", "2", "--master-heap", "256m", "--view", "all", "--out", out.toString()});
+        ByteArrayOutputStream progress = new ByteArrayOutputStream();
+        LoadRow row = Load.run(options, new PrintStream(progress, true, StandardCharsets.UTF_8)).getFirst();
+        String said = progress.toString(StandardCharsets.UTF_8);
+        assertEquals(12, row.joined, said);
+        assertEquals(0, row.dropped, () -> said + row.problems);
+        // Each node is told of the others, in MEMBERS frames and the node lists; never one frame a join.
+        long[] members = row.joinTraffic.byType().get("MEMBERS");
+        assertTrue(members != null && members[0] > 0, () -> "no MEMBERS: " + row.joinTraffic.byType().keySet());
+        assertTrue(LoadReport.markdown(options, rows(row)).contains("view all"));
+    }
+
+    private static List<LoadRow> rows(LoadRow row) {
+        return List.of(row);
+    }
+
+    @Test
     void theHandWrittenPingIsWhatTheCodecWrites() {
         assertArrayEquals(ControlCodec.encode(new Control.Ping(1764230401000L)), SimulatedNode.ping(1764230401000L));
     }
