@@ -14,6 +14,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -70,6 +71,13 @@ public final class ControlCodec {
     }
 
     public static byte[] encode(Control message) {
+        // Heartbeats, by hand: a master answers every node's PING every second.
+        if (message instanceof Control.Ping ping) {
+            return heartbeat(PING, ping.time());
+        }
+        if (message instanceof Control.Pong pong) {
+            return heartbeat(PONG, pong.time());
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
         try (JsonGenerator json = Json.JSONP.createGenerator(bytes)) {
             json.writeStartObject();
@@ -230,6 +238,10 @@ public final class ControlCodec {
      * @throws ProtocolException if it is not a well-formed control message
      */
     public static Control decode(byte[] body) {
+        Control heartbeat = heartbeat(body);
+        if (heartbeat != null) {
+            return heartbeat;
+        }
         try {
             JsonObject object = parse(body);
             Fields f = new Fields(object, "a control message");
@@ -281,6 +293,64 @@ public final class ControlCodec {
             // for input nested too deep): the message is malformed.
             throw new ProtocolException("malformed control message: " + rootMessage(e), e);
         }
+    }
+
+    /** How a PING's and a PONG's bodies begin, exactly as the generator writes them. */
+    private static final byte[] PING = "{\"type\":\"PING\",\"time\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PONG = "{\"type\":\"PONG\",\"time\":".getBytes(StandardCharsets.US_ASCII);
+
+    /** A PING's or PONG's body: what the generator would write, without one. */
+    private static byte[] heartbeat(byte[] prefix, long time) {
+        byte[] digits = Long.toString(time).getBytes(StandardCharsets.US_ASCII);
+        byte[] body = Arrays.copyOf(prefix, prefix.length + digits.length + 1);
+        System.arraycopy(digits, 0, body, prefix.length, digits.length);
+        body[body.length - 1] = '}';
+        return body;
+    }
+
+    /**
+     * A PING or PONG in exactly the form this codec writes ({@code {"type":"PING","time":N}}),
+     * read without a JSON parser; null for anything else, which the parser then reads (a
+     * heartbeat written another way included).
+     */
+    private static Control heartbeat(byte[] body) {
+        boolean ping = startsWith(body, PING);
+        if (!ping && !startsWith(body, PONG)) {
+            return null;
+        }
+        int from = PING.length;
+        int to = body.length - 1;
+        if (to <= from || body[to] != '}' || to - from > 20) {
+            return null;
+        }
+        long time = 0;
+        boolean negative = body[from] == '-';
+        int i = negative ? from + 1 : from;
+        if (i == to || body[i] == '0' && to - i > 1) {
+            return null;
+        }
+        for (; i < to; i++) {
+            int digit = body[i] - '0';
+            if (digit < 0 || digit > 9) {
+                return null;
+            }
+            // Accumulated negatively, so that Long.MIN_VALUE fits; an overflow goes to the parser.
+            if (time < (Long.MIN_VALUE + digit) / 10) {
+                return null;
+            }
+            time = time * 10 - digit;
+        }
+        if (!negative) {
+            if (time == Long.MIN_VALUE) {
+                return null;
+            }
+            time = -time;
+        }
+        return ping ? new Control.Ping(time) : new Control.Pong(time);
+    }
+
+    private static boolean startsWith(byte[] body, byte[] prefix) {
+        return body.length > prefix.length && Arrays.equals(body, 0, prefix.length, prefix, 0, prefix.length);
     }
 
     /** Decodes a frame body that must be of one type. */

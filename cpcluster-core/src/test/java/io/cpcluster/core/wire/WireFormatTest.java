@@ -102,6 +102,28 @@ class WireFormatTest {
         assertTrue(decodeFailure("{\"type\":").startsWith("malformed control message:"));
     }
 
+    @Test
+    void heartbeatsReadAndWrittenWithoutAParserAreWhatTheParserWouldMake() {
+        for (long time : new long[] {0, 7, 1764230401000L, -42, Long.MAX_VALUE, Long.MIN_VALUE}) {
+            String ping = "{\"type\":\"PING\",\"time\":" + time + "}";
+            assertEquals(ping, new String(ControlCodec.encode(new Control.Ping(time)), StandardCharsets.UTF_8));
+            assertEquals(new Control.Ping(time), ControlCodec.decode(ping.getBytes(StandardCharsets.UTF_8)));
+            String pong = "{\"type\":\"PONG\",\"time\":" + time + "}";
+            assertEquals(pong, new String(ControlCodec.encode(new Control.Pong(time)), StandardCharsets.UTF_8));
+            assertEquals(new Control.Pong(time), ControlCodec.decode(pong.getBytes(StandardCharsets.UTF_8)));
+        }
+        // Written another way, a heartbeat still reads (by the parser); malformed, it fails as before.
+        assertEquals(new Control.Ping(5), ControlCodec.decode("{\"time\":5, \"type\":\"PING\"}"
+                .getBytes(StandardCharsets.UTF_8)));
+        assertEquals(new Control.Pong(5), ControlCodec.decode("{\"type\":\"PONG\",\"time\":5.0}"
+                .getBytes(StandardCharsets.UTF_8)));
+        for (String bad : new String[] {"{\"type\":\"PING\",\"time\":01}", "{\"type\":\"PING\",\"time\":1a}",
+            "{\"type\":\"PING\",\"time\":}", "{\"type\":\"PING\",\"time\":-}",
+            "{\"type\":\"PING\",\"time\":99999999999999999999}", "{\"type\":\"PING\",\"time\":1"}) {
+            assertTrue(decodeFailure(bad).startsWith("malformed control message:"), bad);
+        }
+    }
+
     private static String decodeFailure(String json) {
         return assertThrows(ProtocolException.class, () -> ControlCodec.decode(json.getBytes(StandardCharsets.UTF_8)))
                 .getMessage();
