@@ -71,7 +71,7 @@ final class Session {
         this.remote = connection.remoteAddress();
     }
 
-    /** The node, once authenticated; null before. */
+    /** Which nodes it hears of: all until it joins with another view. */
     MembershipView view() {
         return view;
     }
@@ -80,6 +80,7 @@ final class Session {
         this.view = view;
     }
 
+    /** The node, once authenticated; null before. */
     NodeInfo node() {
         return node;
     }
