@@ -37,17 +37,19 @@ public final class RangePortAllocator implements PortAllocator {
         Objects.requireNonNull(host, "host");
         lock.lock();
         try {
-            BitSet used = hosts.computeIfAbsent(host, h -> new BitSet());
+            BitSet used = hosts.get(host);
             int size = range.size();
-            // The first free port from the cursor on, else from the range's start: a word at a time.
-            int index = used.nextClearBit(next);
-            if (index >= size) {
-                index = used.nextClearBit(0);
-            }
-            if (index < size) {
-                used.set(index);
-                next = (index + 1) % size;
-                return range.first() + index;
+            for (int i = 0; i < size; i++) {
+                int index = (next + i) % size;
+                if (used == null || !used.get(index)) {
+                    if (used == null) {
+                        used = new BitSet();
+                        hosts.put(host, used);
+                    }
+                    used.set(index);
+                    next = (index + 1) % size;
+                    return range.first() + index;
+                }
             }
             throw new PortsExhaustedException("all " + size + " ports of the range " + range + " are in use on host "
                     + host + ": close links that are no longer needed, or widen the master's port range"
