@@ -14,7 +14,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Predicate;
 
 /**
  * Asks the master which nodes are connected, or which serve a task ({@code FIND_NODES}), for a
@@ -41,7 +40,7 @@ final class Finder {
     private final AtomicLong requestIds = new AtomicLong();
     private final ConcurrentHashMap<Long, Question> pending = new ConcurrentHashMap<>();
 
-    /** One question: what it asked, the nodes answered so far, its result. */
+    /** One question: what it asked, the nodes answered so far (only the master's reader adds them), its result. */
     private static final class Question {
         final String task;
         final List<NodeInfo> nodes = new ArrayList<>();
@@ -95,34 +94,29 @@ final class Finder {
         if (question == null) {
             return; // it timed out, or the master was lost meanwhile
         }
-        synchronized (question) {
-            for (Control.WireNode wire : page.nodes()) {
-                question.nodes.add(MasterLink.info(wire));
-            }
-            if (question.nodes.size() > MAX_NODES) {
-                throw new ProtocolException("the master's answer to FIND_NODES lists more than " + MAX_NODES + " nodes");
-            }
-            Predicate<NodeInfo> fits = node -> question.task == null || node.serves(question.task);
-            if (!question.nodes.stream().allMatch(fits)) {
+        // Pages come only from the master's reader, one after the other: nothing else touches
+        // the nodes gathered, so they need no lock.
+        for (Control.WireNode wire : page.nodes()) {
+            NodeInfo node = MasterLink.info(wire);
+            if (question.task != null && !node.serves(question.task)) {
                 throw new ProtocolException("the master answered FIND_NODES for task '" + question.task
                         + "' with a node that does not serve it");
             }
+            question.nodes.add(node);
+        }
+        if (question.nodes.size() > MAX_NODES) {
+            throw new ProtocolException("the master's answer to FIND_NODES lists more than " + MAX_NODES + " nodes");
         }
         if (!page.more() && pending.remove(page.requestId(), question)) {
-            List<NodeInfo> nodes;
-            synchronized (question) {
-                nodes = List.copyOf(question.nodes);
-            }
+            List<NodeInfo> nodes = List.copyOf(question.nodes);
             complete(() -> question.result.complete(nodes), question);
         }
     }
 
     /** The master is lost: every question fails. */
     void masterLost(String reason) {
-        for (Long id : List.copyOf(pending.keySet())) {
-            fail(id, new ClusterException("the master was lost before it said which nodes "
-                    + what(pending.getOrDefault(id, new Question(null)).task) + ": " + reason));
-        }
+        pending.forEach((id, question) -> fail(id, new ClusterException("the master was lost before it said which"
+                + " nodes " + what(question.task) + ": " + reason)));
     }
 
     private void fail(long id, ClusterException error) {
