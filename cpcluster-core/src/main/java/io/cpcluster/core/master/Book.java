@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -162,29 +163,30 @@ final class Book {
         MembershipView view = session.view();
         Iterable<Session> listed = view.mode() == MembershipView.Mode.NONE ? List.of() : nodes.values();
         List<List<Control.WireNode>> pages = pages(listed, other -> other != session
-                && view.includes(other.node().tasks()), Integer.MAX_VALUE);
+                && view.includes(other.node().tasks()));
+        sendPages(session, pages, Control.NodeList::new, outcome);
+    }
+
+    /** Sends pages of nodes, each saying whether more follow; one empty page when there are none. */
+    private static void sendPages(Session session, List<List<Control.WireNode>> pages,
+                                  BiFunction<List<Control.WireNode>, Boolean, Control> page, Outcome outcome) {
         for (int i = 0; i < pages.size(); i++) {
-            outcome.send(session, new Control.NodeList(pages.get(i), i < pages.size() - 1));
+            outcome.send(session, page.apply(pages.get(i), i < pages.size() - 1));
         }
         if (pages.isEmpty()) {
-            outcome.send(session, new Control.NodeList(List.of(), false));
+            outcome.send(session, page.apply(List.of(), false));
         }
     }
 
     /**
-     * The nodes of these sessions that pass the filter, at most {@code most} of them, in pages of
-     * at most {@link #NODES_PER_PAGE} nodes and {@link #PAGE_BYTES} bytes (a page holds at least
+     * The nodes of these sessions that pass the filter, in pages of at most {@link #NODES_PER_PAGE} nodes and {@link #PAGE_BYTES} bytes (a page holds at least
      * one node).
      */
-    private List<List<Control.WireNode>> pages(Iterable<Session> sessions, Predicate<Session> filter, int most) {
+    private List<List<Control.WireNode>> pages(Iterable<Session> sessions, Predicate<Session> filter) {
         List<List<Control.WireNode>> pages = new ArrayList<>();
         List<Control.WireNode> page = new ArrayList<>();
         int bytes = 0;
-        int taken = 0;
         for (Session other : sessions) {
-            if (taken == most) {
-                break;
-            }
             if (!filter.test(other)) {
                 continue;
             }
@@ -196,7 +198,6 @@ final class Book {
             }
             page.add(Control.WireNode.of(other.node()));
             bytes += size;
-            taken++;
         }
         if (!page.isEmpty()) {
             pages.add(page);
@@ -320,7 +321,7 @@ final class Book {
         Outcome outcome = new Outcome();
         List<List<Control.WireNode>> pages;
         if (find.task() == null) {
-            pages = pages(nodes.values(), other -> true, Integer.MAX_VALUE);
+            pages = pages(nodes.values(), other -> true);
         } else {
             IndexedSet<Session> serving = servers.get(find.task());
             List<Session> found = new ArrayList<>();
@@ -333,14 +334,9 @@ final class Book {
                     }
                 }
             }
-            pages = pages(found, other -> true, Control.MAX_FOUND);
+            pages = pages(found, other -> true);
         }
-        for (int i = 0; i < pages.size(); i++) {
-            outcome.send(session, new Control.NodesFound(find.requestId(), pages.get(i), i < pages.size() - 1));
-        }
-        if (pages.isEmpty()) {
-            outcome.send(session, new Control.NodesFound(find.requestId(), List.of(), false));
-        }
+        sendPages(session, pages, (nodes, more) -> new Control.NodesFound(find.requestId(), nodes, more), outcome);
         return outcome;
     }
 

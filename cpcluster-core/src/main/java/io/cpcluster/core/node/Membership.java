@@ -123,6 +123,11 @@ final class Membership {
         }
     }
 
+    /** The other nodes known to serve a task, in no order (a submit sorts its own candidates). */
+    List<NodeInfo> serving(String task) {
+        return nodes.values().stream().filter(node -> node.serves(task) && !node.id().equals(id)).toList();
+    }
+
     /** The nodes, this one included, in the order they joined. */
     List<NodeInfo> nodes() {
         return nodes.values().stream()

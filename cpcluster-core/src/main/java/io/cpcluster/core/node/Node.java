@@ -462,8 +462,7 @@ public final class Node implements ClusterNode, LinkHost, MasterLink.Events, Sub
     @Override
     public CompletableFuture<List<NodeInfo>> servers(String task) {
         if (config.membership().covers(task)) {
-            List<NodeInfo> known = membership.nodes().stream()
-                    .filter(node -> node.serves(task) && !node.id().equals(id)).toList();
+            List<NodeInfo> known = membership.serving(task);
             if (!known.isEmpty()) {
                 return CompletableFuture.completedFuture(known);
             }
