@@ -214,7 +214,8 @@ final class LoadReport {
                 virtual thread with one %s connection that speaks the wire protocol: HELLO, the TLS handshake with \
                 the master's key pinned (one key pair shared by all simulated nodes, a full handshake each), AUTH \
                 with the token proof and the view asked for, AUTH_OK and the NODES pages, then a PING every second while it reads \
-                everything the master sends. *Time to join*: from the first connect until the last node had its \
+                everything the master sends; as a Java node with the default heartbeat timeout does, a PING asks \
+                for an answer only when the master was quiet for 1.25 s, so a master at rest answers every other one. *Time to join*: from the first connect until the last node had its \
                 node list. *News settled*: until the last frame other than a PONG reached a node (the MEMBERS \
                 news, for a view that has any), found by waiting until none came for %d s; the CPU seconds and frames of the join are \
                 counted up to then, that wait included. *Heap* is the master's after a full GC, *RSS* its VmRSS; \

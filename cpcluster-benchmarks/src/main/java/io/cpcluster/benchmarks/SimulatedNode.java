@@ -114,9 +114,16 @@ final class SimulatedNode {
      * generator for each would be CPU the probe takes from the cores it shares with the master. It
      * is exactly what {@link ControlCodec#encode} writes (a test checks).
      */
-    static byte[] ping(long time) {
-        return ("{\"type\":\"PING\",\"time\":" + time + "}").getBytes(StandardCharsets.US_ASCII);
+    static byte[] ping(long time, boolean answer) {
+        return ("{\"type\":\"PING\",\"time\":" + time + (answer ? "}" : ",\"answer\":false}"))
+                .getBytes(StandardCharsets.US_ASCII);
     }
+
+    /**
+     * How long the master may be quiet before a PING asks for an answer: what a Java node with the
+     * default heartbeat timeout (5 s) does, a quarter of it.
+     */
+    static final long ANSWER_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(1250);
 
     State state() {
         return state;
@@ -280,7 +287,7 @@ final class SimulatedNode {
             return false;
         }
         try {
-            send(ping(System.currentTimeMillis()));
+            send(ping(System.currentTimeMillis(), System.nanoTime() - lastHeardNanos >= ANSWER_AFTER_NANOS));
         } catch (IOException e) {
             // The reader sees the connection end too, and says why.
             return false;

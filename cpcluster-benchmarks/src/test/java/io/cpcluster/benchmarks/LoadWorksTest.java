@@ -78,7 +78,10 @@ class LoadWorksTest {
 
     @Test
     void theHandWrittenPingIsWhatTheCodecWrites() {
-        assertArrayEquals(ControlCodec.encode(new Control.Ping(1764230401000L)), SimulatedNode.ping(1764230401000L));
+        for (boolean answer : new boolean[] {true, false}) {
+            assertArrayEquals(ControlCodec.encode(new Control.Ping(1764230401000L, answer)),
+                    SimulatedNode.ping(1764230401000L, answer));
+        }
     }
 
     @Test

@@ -33,6 +33,7 @@ import io.cpcluster.core.wire.Secrets;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -46,6 +47,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import javax.net.ssl.SSLSocket;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -136,19 +139,7 @@ class LivenessTest {
             while (true) {
                 Socket socket = server.accept();
                 held.add(socket);
-                byte[] nonce = Secrets.newNonce();
-                new FrameOutput(socket.getOutputStream()).write(ControlCodec.encode(new Control.Hello(Control.VERSION,
-                        Secrets.base64(nonce), Control.TLS)));
-                SSLSocket secured = (SSLSocket) tls.socketFactory().createSocket(socket,
-                        new ByteArrayInputStream(new byte[0]), true);
-                secured.startHandshake();
-                FrameOutput out = new FrameOutput(secured.getOutputStream());
-                FrameInput in = new FrameInput(secured.getInputStream());
-                Control.Auth auth = ControlCodec.decode(in.readFrame(65536), Control.Auth.class, "test");
-                Control.WireNode node = new Control.WireNode(auth.nodeId(), auth.name(), "127.0.0.1", List.of(), 0,
-                        Tls.peerFingerprint(secured.getSession()));
-                out.write(ControlCodec.encode(new Control.AuthOk(Control.VERSION, node, 60_000)));
-                out.write(ControlCodec.encode(new Control.NodeList(List.of(), false)));
+                join(socket, tls);
             }
         } catch (IOException e) {
             // the test is over
@@ -160,6 +151,114 @@ class LivenessTest {
                     // closing
                 }
             });
+        }
+    }
+
+    /** A node's connection to a fake master, after the join. */
+    private record Joined(FrameInput in, FrameOutput out) {
+    }
+
+    /** Plays a master (with TLS, and a key of its own) on an accepted connection, up to the node list. */
+    private static Joined join(Socket socket, Tls tls) throws IOException {
+        byte[] nonce = Secrets.newNonce();
+        new FrameOutput(socket.getOutputStream()).write(ControlCodec.encode(new Control.Hello(Control.VERSION,
+                Secrets.base64(nonce), Control.TLS)));
+        SSLSocket secured = (SSLSocket) tls.socketFactory().createSocket(socket,
+                new ByteArrayInputStream(new byte[0]), true);
+        secured.startHandshake();
+        FrameOutput out = new FrameOutput(secured.getOutputStream());
+        FrameInput in = new FrameInput(secured.getInputStream());
+        Control.Auth auth = ControlCodec.decode(in.readFrame(65536), Control.Auth.class, "test");
+        Control.WireNode node = new Control.WireNode(auth.nodeId(), auth.name(), "127.0.0.1", List.of(), 0,
+                Tls.peerFingerprint(secured.getSession()));
+        out.write(ControlCodec.encode(new Control.AuthOk(Control.VERSION, node, 60_000)));
+        out.write(ControlCodec.encode(new Control.NodeList(List.of(), false)));
+        return new Joined(in, out);
+    }
+
+    /**
+     * A master at rest answers only the PINGs that ask: a node asks when the master has been quiet
+     * for a quarter of its heartbeat timeout, and so keeps a master that answers nothing else.
+     */
+    @Test
+    void aNodeAsksForAnAnswerOnlyWhenTheMasterWasQuietForAQuarterOfItsTimeout() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            String token = Secrets.newSecret();
+            Tls tls = new Tls(Keys.generate("terse master"));
+            // Each PING's answer flag, and how long the fake master had been quiet when it came.
+            List<Boolean> asked = new CopyOnWriteArrayList<>();
+            List<Long> quietMillis = new CopyOnWriteArrayList<>();
+            Thread.ofVirtual().start(() -> answerWhenAsked(server, tls, asked, quietMillis));
+            List<MasterLost> lost = new CopyOnWriteArrayList<>();
+            ClusterNode node = closing.later(ClusterNode.start(NodeConfig.builder().name("n")
+                    .master("127.0.0.1", server.getLocalPort()).token(token).masterKey(tls.fingerprint())
+                    .heartbeat(Duration.ofMillis(100), Duration.ofMillis(1000)).build()));
+            node.subscribe(ClusterListener.of(event -> {
+                if (event instanceof MasterLost e) {
+                    lost.add(e);
+                }
+            }));
+            await().atMost(WAIT).until(() -> asked.stream().filter(a -> !a).count() >= 5
+                    && asked.stream().filter(a -> a).count() >= 3);
+            assertEquals(List.of(), lost, "the node kept a master that answered only when asked");
+            for (int i = 0; i < asked.size(); i++) {
+                // The node heard the last answer after the fake sent it: its silence is no longer
+                // than the fake's, so a PING that asked came after at least a quarter of 1,000 ms.
+                if (asked.get(i)) {
+                    assertTrue(quietMillis.get(i) >= 250, "PING " + i + " asked after " + quietMillis.get(i) + " ms");
+                }
+            }
+        }
+    }
+
+    @Test
+    void theMasterAnswersOnlyThePingsThatAskAndCountsEachAsASignOfLife() throws Exception {
+        ClusterMaster master = closing.later(ClusterMaster.start(MasterConfig.builder().port(0)
+                .portRange(TestPorts.range(4)).heartbeatTimeout(Duration.ofMillis(1000)).build()));
+        try (RawClient raw = new RawClient(master.address())) {
+            raw.join(master.joinInfo().token(), "raw", List.of(), null, List.of());
+            // Unanswered PINGs, every 100 ms for twice the master's timeout: the node stays.
+            ScheduledExecutorService pinger = Executors.newSingleThreadScheduledExecutor();
+            AtomicInteger time = new AtomicInteger();
+            try {
+                pinger.scheduleAtFixedRate(() -> {
+                    try {
+                        raw.send(new Control.Ping(time.incrementAndGet(), false));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }, 0, 100, TimeUnit.MILLISECONDS);
+                await().during(Duration.ofMillis(2000)).atMost(WAIT).until(() -> master.nodes().size() == 1);
+            } finally {
+                pinger.shutdownNow();
+                assertTrue(pinger.awaitTermination(10, TimeUnit.SECONDS));
+            }
+            assertTrue(time.get() >= 10, "pinged " + time.get() + " times");
+            raw.send(new Control.Ping(-1, true));
+            Control next = raw.read();
+            while (next instanceof Control.Members) {
+                next = raw.read();
+            }
+            assertEquals(new Control.Pong(-1), next, "the first answer is to the first PING that asked");
+        }
+    }
+
+    /** A master that joins a node, then answers each PING that asks for an answer, and says nothing else. */
+    private static void answerWhenAsked(ServerSocket server, Tls tls, List<Boolean> asked, List<Long> quietMillis) {
+        try (Socket socket = server.accept()) {
+            Joined joined = join(socket, tls);
+            long lastSent = System.nanoTime();
+            while (true) {
+                Control.Ping ping = ControlCodec.decode(joined.in().readFrame(65536), Control.Ping.class, "test");
+                quietMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastSent));
+                asked.add(ping.answer());
+                if (ping.answer()) {
+                    joined.out().write(ControlCodec.encode(new Control.Pong(ping.time())));
+                    lastSent = System.nanoTime();
+                }
+            }
+        } catch (IOException e) {
+            // the test is over
         }
     }
 

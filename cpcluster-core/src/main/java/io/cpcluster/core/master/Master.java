@@ -418,7 +418,11 @@ public final class Master implements ClusterMaster {
     /** Handles one message from an authenticated node, on its session's reader. */
     void handle(Session session, Control message) {
         switch (message) {
-            case Control.Ping m -> session.send(new Control.Pong(m.time()));
+            case Control.Ping m -> {
+                if (m.answer()) {
+                    session.send(new Control.Pong(m.time()));
+                }
+            }
             case Control.Tasks m -> updateTasks(session, m);
             case Control.LinkRequest m -> brokering.request(session, m);
             case Control.LinkReady m -> brokering.ready(session, m);

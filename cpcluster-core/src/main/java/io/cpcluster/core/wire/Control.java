@@ -114,8 +114,16 @@ public sealed interface Control {
         }
     }
 
-    /** Node to master, every heartbeat interval: alive. */
-    record Ping(long time) implements Control {
+    /**
+     * Node to master, every heartbeat interval: alive. The master answers with {@code PONG} unless
+     * {@code answer} is false: a node that heard from the master lately needs no answer, and
+     * 10,000 nodes' answers are most of what a master at rest does.
+     */
+    record Ping(long time, boolean answer) implements Control {
+        /** A PING to be answered. */
+        public Ping(long time) {
+            this(time, true);
+        }
     }
 
     /** Master to node: the answer to a {@code PING}, carrying its {@code time} back. */

@@ -71,12 +71,12 @@ public final class ControlCodec {
     }
 
     public static byte[] encode(Control message) {
-        // Heartbeats, by hand: a master answers every node's PING every second.
+        // Heartbeats, by hand: a master reads every node's PING every second.
         if (message instanceof Control.Ping ping) {
-            return heartbeat(PING, ping.time());
+            return heartbeat(PING, ping.time(), ping.answer() ? END : UNANSWERED_END);
         }
         if (message instanceof Control.Pong pong) {
-            return heartbeat(PONG, pong.time());
+            return heartbeat(PONG, pong.time(), END);
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
         try (JsonGenerator json = Json.JSONP.createGenerator(bytes)) {
@@ -107,7 +107,12 @@ public final class ControlCodec {
                 }
                 case Control.AuthOk m -> node(json.write("version", m.version()), "node", m.node())
                         .write("heartbeatTimeoutMs", m.heartbeatTimeoutMs());
-                case Control.Ping m -> json.write("time", m.time());
+                case Control.Ping m -> {
+                    json.write("time", m.time());
+                    if (!m.answer()) {
+                        json.write("answer", false);
+                    }
+                }
                 case Control.Pong m -> json.write("time", m.time());
                 case Control.AuthFailed m -> json.write("reason", m.reason());
                 case Control.NodeList m -> {
@@ -257,7 +262,7 @@ public final class ControlCodec {
                         f.view("view"));
                 case "AUTH_OK" -> new Control.AuthOk(f.integer("version"), f.node("node"),
                         f.number("heartbeatTimeoutMs"));
-                case "PING" -> new Control.Ping(f.number("time"));
+                case "PING" -> new Control.Ping(f.number("time"), !object.containsKey("answer") || f.bool("answer"));
                 case "PONG" -> new Control.Pong(f.number("time"));
                 case "AUTH_FAILED" -> new Control.AuthFailed(f.text("reason"));
                 case "NODES" -> new Control.NodeList(f.nodes("nodes"), f.bool("more"));
@@ -295,32 +300,35 @@ public final class ControlCodec {
         }
     }
 
-    /** How a PING's and a PONG's bodies begin, exactly as the generator writes them. */
+    /** How a PING's and a PONG's bodies begin and end, exactly as the generator writes them. */
     private static final byte[] PING = "{\"type\":\"PING\",\"time\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PONG = "{\"type\":\"PONG\",\"time\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] END = "}".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] UNANSWERED_END = ",\"answer\":false}".getBytes(StandardCharsets.US_ASCII);
 
     /** A PING's or PONG's body: what the generator would write, without one. */
-    private static byte[] heartbeat(byte[] prefix, long time) {
+    private static byte[] heartbeat(byte[] prefix, long time, byte[] end) {
         byte[] digits = Long.toString(time).getBytes(StandardCharsets.US_ASCII);
-        byte[] body = Arrays.copyOf(prefix, prefix.length + digits.length + 1);
+        byte[] body = Arrays.copyOf(prefix, prefix.length + digits.length + end.length);
         System.arraycopy(digits, 0, body, prefix.length, digits.length);
-        body[body.length - 1] = '}';
+        System.arraycopy(end, 0, body, prefix.length + digits.length, end.length);
         return body;
     }
 
     /**
-     * A PING or PONG in exactly the form this codec writes ({@code {"type":"PING","time":N}}),
-     * read without a JSON parser; null for anything else, which the parser then reads (a
-     * heartbeat written another way included).
+     * A PING or PONG in exactly the form this codec writes ({@code {"type":"PING","time":N}}, or
+     * {@code {"type":"PING","time":N,"answer":false}}), read without a JSON parser; null for
+     * anything else, which the parser then reads (a heartbeat written another way included).
      */
     private static Control heartbeat(byte[] body) {
         boolean ping = startsWith(body, PING);
         if (!ping && !startsWith(body, PONG)) {
             return null;
         }
+        boolean answer = !ping || !endsWith(body, UNANSWERED_END);
         int from = PING.length;
-        int to = body.length - 1;
-        if (to <= from || body[to] != '}' || to - from > 20) {
+        int to = body.length - (answer ? END : UNANSWERED_END).length;
+        if (to <= from || body[body.length - 1] != '}' || to - from > 20) {
             return null;
         }
         long time = 0;
@@ -346,11 +354,16 @@ public final class ControlCodec {
             }
             time = -time;
         }
-        return ping ? new Control.Ping(time) : new Control.Pong(time);
+        return ping ? new Control.Ping(time, answer) : new Control.Pong(time);
     }
 
     private static boolean startsWith(byte[] body, byte[] prefix) {
         return body.length > prefix.length && Arrays.equals(body, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    private static boolean endsWith(byte[] body, byte[] suffix) {
+        return body.length > suffix.length
+                && Arrays.equals(body, body.length - suffix.length, body.length, suffix, 0, suffix.length);
     }
 
     /** Decodes a frame body that must be of one type. */

@@ -112,6 +112,14 @@ class WireFormatTest {
             assertEquals(pong, new String(ControlCodec.encode(new Control.Pong(time)), StandardCharsets.UTF_8));
             assertEquals(new Control.Pong(time), ControlCodec.decode(pong.getBytes(StandardCharsets.UTF_8)));
         }
+        // A PING that asks for no answer says so, and reads back the same, with or without the parser.
+        String unanswered = "{\"type\":\"PING\",\"time\":7,\"answer\":false}";
+        assertEquals(unanswered, new String(ControlCodec.encode(new Control.Ping(7, false)), StandardCharsets.UTF_8));
+        assertEquals(new Control.Ping(7, false), ControlCodec.decode(unanswered.getBytes(StandardCharsets.UTF_8)));
+        assertEquals(new Control.Ping(7, false), ControlCodec.decode("{\"answer\":false,\"time\":7,\"type\":\"PING\"}"
+                .getBytes(StandardCharsets.UTF_8)));
+        assertEquals(new Control.Ping(7, true), ControlCodec.decode("{\"type\":\"PING\",\"time\":7,\"answer\":true}"
+                .getBytes(StandardCharsets.UTF_8)));
         // Written another way, a heartbeat still reads (by the parser); malformed, it fails as before.
         assertEquals(new Control.Ping(5), ControlCodec.decode("{\"time\":5, \"type\":\"PING\"}"
                 .getBytes(StandardCharsets.UTF_8)));
@@ -119,7 +127,8 @@ class WireFormatTest {
                 .getBytes(StandardCharsets.UTF_8)));
         for (String bad : new String[] {"{\"type\":\"PING\",\"time\":01}", "{\"type\":\"PING\",\"time\":1a}",
             "{\"type\":\"PING\",\"time\":}", "{\"type\":\"PING\",\"time\":-}",
-            "{\"type\":\"PING\",\"time\":99999999999999999999}", "{\"type\":\"PING\",\"time\":1"}) {
+            "{\"type\":\"PING\",\"time\":99999999999999999999}", "{\"type\":\"PING\",\"time\":1",
+            "{\"type\":\"PING\",\"time\":,\"answer\":false}", "{\"type\":\"PING\",\"time\":1,\"answer\":\"no\"}"}) {
             assertTrue(decodeFailure(bad).startsWith("malformed control message:"), bad);
         }
     }
