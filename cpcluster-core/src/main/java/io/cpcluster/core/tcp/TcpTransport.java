@@ -3,7 +3,6 @@ package io.cpcluster.core.tcp;
 import io.cpcluster.core.tls.Tls;
 import io.cpcluster.core.wire.Addresses;
 import io.cpcluster.spi.Transport;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -137,7 +136,7 @@ public final class TcpTransport implements Transport {
         public Connection secure(SSLSocketFactory tls, boolean client, byte[] consumed) throws IOException {
             SSLSocket secured = (SSLSocket) (client
                     ? tls.createSocket(socket, remoteAddress().getHostString(), socket.getPort(), true)
-                    : tls.createSocket(socket, new ByteArrayInputStream(consumed), true));
+                    : tls.createSocket(socket, new ReadAhead(consumed, input), true));
             return new TlsConnection(this, secured);
         }
 
