@@ -391,11 +391,34 @@ class TlsTest {
                 () -> assertThrows(AuthenticationException.class, () -> ClusterNode.start(plainNode)));
         assertTrue(toTls.getMessage().startsWith("the master at 127.0.0.1:" + tls.address().getPort()
                 + " runs TLS, and this node plain TCP (security PLAIN): "), toTls.getMessage());
+        assertTrue(toTls.getMessage().contains("NodeConfig.security"), toTls.getMessage());
 
         assertEquals(List.of(), plain.nodes());
         assertEquals(List.of(), tls.nodes());
         await().atMost(WAIT).until(() -> plain.stats().connections() == 0 && tls.stats().connections() == 0);
         assertEquals(0, plain.stats().authFailures() + tls.stats().authFailures(), "no proof was sent either way");
+    }
+
+    @Test
+    void aTlsNodeGivenThePlainMastersJoinFileRefusesItBeforeConnectingNamingTheFileAndTheSetting() throws Exception {
+        Path file = dir.resolve("join.json");
+        ClusterMaster plain = closing.later(ClusterMaster.start(MasterConfig.builder().port(0)
+                .portRange(TestPorts.range(1)).joinFile(file).security(Security.PLAIN).build()));
+        assertEquals(Optional.empty(), JoinFiles.read(file).fingerprint(), "a plain master writes no fingerprint");
+
+        ClusterException refused = assertThrows(ClusterException.class,
+                () -> ClusterNode.start(NodeConfig.builder().name("tls-node").joinFile(file).build()));
+        assertEquals("the join file " + file.toAbsolutePath() + " names no fingerprint of the master's key, so this"
+                + " node cannot tell the master from an impostor: it was written by a master running with security"
+                + " PLAIN. Run the master with TLS (the default), or run this node with security PLAIN"
+                + " (NodeConfig.security, --insecure, cpcluster.security=plain) too", refused.getMessage());
+        assertEquals(List.of(), plain.nodes());
+        assertEquals(0, plain.stats().connections() + plain.stats().authFailures(), "the node never dialled it");
+
+        // The same file lets in a node set to plain, as the message says: only the setting was wrong.
+        ClusterNode node = closing.later(ClusterNode.start(NodeConfig.builder().name("plain-node").joinFile(file)
+                .security(Security.PLAIN).build()));
+        assertEquals(List.of(node.self()), plain.nodes());
     }
 
     @Test

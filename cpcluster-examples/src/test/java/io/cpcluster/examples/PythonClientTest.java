@@ -11,17 +11,37 @@ import io.cpcluster.JoinInfo;
 import io.cpcluster.MasterConfig;
 import io.cpcluster.NodeConfig;
 import io.cpcluster.NodeInfo;
+import io.cpcluster.PortRange;
+import io.cpcluster.PortsExhaustedException;
 import io.cpcluster.Security;
 import io.cpcluster.core.TestPorts;
+import io.cpcluster.spi.PortAllocator;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,7 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The Python client of docs/PROTOCOL.md §16 (docs/examples/cpcluster_client.py), written from the
  * document alone, joins a Java master, opens a direct link to a Java node and calls its task, over
- * TLS with pinned keys and over plain TCP. Skipped when python3 or its cryptography package is
+ * TLS with pinned keys and over plain TCP, and refuses a master or a link peer whose key is not
+ * the pinned one. Skipped when python3 or its cryptography package is
  * missing, except on CI (the environment variable CI is "true"), where that is a failure.
  */
 class PythonClientTest {
@@ -143,6 +164,160 @@ class PythonClientTest {
             assertTrue(output.contains("nothing was sent to it"), output);
             // Nothing was sent: no proof reached the master, right or wrong.
             assertEquals(0, master.stats().nodesAuthenticated() + master.stats().authFailures());
+        }
+    }
+
+    @Test
+    void aPythonClientRefusesALinkPeerWhoseKeyIsNotTheOneTheMasterVouchedForAndThePortGoesBack()
+            throws Exception {
+        needsPython();
+        Path join = dir.resolve("join.json");
+        PortRange range = TestPorts.range(2);
+        try (ImpostorServer impostor = new ImpostorServer(dir);
+             ClusterMaster master = ClusterMaster.start(master(join).portRange(range)
+                     .portAllocator(new DialingElsewhere(range, impostor.port())).build());
+             ClusterNode worker = ClusterNode.start(PrimeJob.serve(NodeConfig.builder(), "worker").joinFile(join)
+                     .build())) {
+            String vouched = worker.self().fingerprint().orElseThrow();
+            String output = runClient(1, join.toString(), "--timeout", "20");
+            assertTrue(output.contains("cpcluster_client: the node at 127.0.0.1:" + impostor.port() + " is not worker:"
+                    + " its key is " + impostor.fingerprint() + ", the master vouched for " + vouched
+                    + "; nothing was sent"), output);
+            await().atMost(WAIT).until(() -> impostor.ended.get() == impostor.accepted.get());
+            assertEquals(1, impostor.accepted.get(), "the client met the impostor once");
+            assertEquals(0, impostor.received.get(), "the impostor was sent no byte through TLS: no LINK_AUTH");
+            // The client told the master, which gave the port back and kept no link.
+            await().atMost(WAIT).until(() -> master.links().isEmpty() && master.stats().portsInUseCount() == 0
+                    && master.nodes().stream().map(NodeInfo::name).toList().equals(List.of("worker")));
+        }
+    }
+
+    /** Hands out the range's ports as usual, but tells initiators to dial another port. */
+    private static final class DialingElsewhere implements PortAllocator {
+        private final PortRange range;
+        private final int elsewhere;
+        private final SortedSet<Integer> used = new ConcurrentSkipListSet<>();
+
+        DialingElsewhere(PortRange range, int elsewhere) {
+            this.range = range;
+            this.elsewhere = elsewhere;
+        }
+
+        @Override
+        public int allocate(String host) {
+            for (int port = range.first(); port <= range.last(); port++) {
+                if (used.add(port)) {
+                    return port;
+                }
+            }
+            throw new PortsExhaustedException("every port of " + range + " is in use");
+        }
+
+        @Override
+        public boolean reserve(String host, int port) {
+            return range.contains(port) && used.add(port);
+        }
+
+        @Override
+        public void release(String host, int port) {
+            used.remove(port);
+        }
+
+        @Override
+        public int dialPort(String host, int bindPort) {
+            return elsewhere;
+        }
+
+        @Override
+        public SortedSet<Integer> inUse(String host) {
+            return Collections.unmodifiableSortedSet(new TreeSet<>(used));
+        }
+    }
+
+    /**
+     * A TLS 1.3 server on loopback with a key pair of its own, made by the JDK's keytool: it
+     * completes the handshake on every connection, as an acceptor would, and counts the bytes it is
+     * then sent.
+     */
+    private static final class ImpostorServer implements AutoCloseable {
+        final AtomicInteger accepted = new AtomicInteger();
+        final AtomicInteger ended = new AtomicInteger();
+        final AtomicLong received = new AtomicLong();
+        private final SSLServerSocket server;
+        private final String fingerprint;
+
+        ImpostorServer(Path dir) throws Exception {
+            Path store = dir.resolve("impostor.p12");
+            char[] password = "impostor".toCharArray();
+            Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                    "-genkeypair", "-alias", "impostor", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
+                    "CN=impostor", "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(),
+                    "-storepass", "impostor", "-keypass", "impostor").redirectErrorStream(true).start();
+            String said = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(keytool.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS) && keytool.exitValue() == 0, said);
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(store)) {
+                keys.load(in, password);
+            }
+            byte[] publicKey = keys.getCertificate("impostor").getPublicKey().getEncoded();
+            fingerprint = "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(publicKey));
+            KeyManagerFactory managers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            managers.init(keys, password);
+            SSLContext context = SSLContext.getInstance("TLSv1.3");
+            context.init(managers.getKeyManagers(), null, null);
+            server = (SSLServerSocket) context.getServerSocketFactory().createServerSocket(0, 50,
+                    InetAddress.getLoopbackAddress());
+            server.setEnabledProtocols(new String[] {"TLSv1.3"});
+            Thread.ofVirtual().name("impostor-accept").start(this::accept);
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        String fingerprint() {
+            return fingerprint;
+        }
+
+        private void accept() {
+            try {
+                while (true) {
+                    Socket socket = server.accept();
+                    accepted.incrementAndGet();
+                    Thread.ofVirtual().name("impostor").start(() -> serve(socket));
+                }
+            } catch (IOException e) {
+                // closed
+            }
+        }
+
+        private void serve(Socket socket) {
+            // Counted as they come, so that bytes read before a reset are not lost with it.
+            OutputStream counting = new OutputStream() {
+                @Override
+                public void write(int b) {
+                    received.incrementAndGet();
+                }
+
+                @Override
+                public void write(byte[] bytes, int offset, int length) {
+                    received.addAndGet(length);
+                }
+            };
+            try (socket) {
+                socket.setSoTimeout((int) WAIT.toMillis());
+                ((SSLSocket) socket).startHandshake();
+                socket.getInputStream().transferTo(counting);
+            } catch (IOException e) {
+                // the client went away, as it should
+            } finally {
+                ended.incrementAndGet();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
         }
     }
 
