@@ -161,10 +161,27 @@ final class Book {
      */
     private void sendNodeList(Session session, Outcome outcome) {
         MembershipView view = session.view();
-        Iterable<Session> listed = view.mode() == MembershipView.Mode.NONE ? List.of() : nodes.values();
-        List<List<Control.WireNode>> pages = pages(listed, other -> other != session
+        List<List<Control.WireNode>> pages = pages(listed(view), other -> other != session
                 && view.includes(other.node().tasks()));
         sendPages(session, pages, Control.NodeList::new, outcome);
+    }
+
+    /** The sessions a view may hold: a view of tasks takes their servers from the index, not every node. */
+    private Iterable<Session> listed(MembershipView view) {
+        return switch (view.mode()) {
+            case NONE -> List.of();
+            case ALL -> nodes.values();
+            case TASKS -> {
+                Set<Session> serving = new LinkedHashSet<>();
+                for (String task : view.tasks()) {
+                    IndexedSet<Session> servers = this.servers.get(task);
+                    for (int i = 0; servers != null && i < servers.size(); i++) {
+                        serving.add(servers.get(i));
+                    }
+                }
+                yield serving;
+            }
+        };
     }
 
     /** Sends pages of nodes, each saying whether more follow; one empty page when there are none. */
