@@ -2,6 +2,7 @@ package io.cpcluster.benchmarks;
 
 import io.cpcluster.Security;
 import java.text.DecimalFormat;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -235,6 +236,7 @@ final class Report {
     /** The rows whose two results the run has, as a Markdown table; empty when it has none. */
     private static String table(List<Row> rows, Map<String, Result<?>> byKey) {
         StringBuilder text = new StringBuilder();
+        List<String> straddling = new ArrayList<>();
         for (Row row : rows) {
             Result<?> ours = byKey.get(row.cpcluster());
             Result<?> base = byKey.get(row.baseline());
@@ -246,16 +248,44 @@ final class Report {
             double ratio = mine / theirs;
             double mineError = error(ours, row.figure());
             double theirsError = error(base, row.figure());
+            String shown = ratio(ratio, mine, mineError, theirs, theirsError);
             text.append("| ").append(row.label())
                     .append(" | ").append(row.figure().label)
                     .append(" | ").append(format(mine, mineError, row.figure(), row.bytes()))
                     .append(" | ").append(format(theirs, theirsError, row.figure(), row.bytes()))
-                    .append(" | ").append(ratio(ratio, mine, mineError, theirs, theirsError))
+                    .append(" | ").append(shown)
                     .append(" | ").append(goal(row, mine, ratio))
                     .append(" |\n");
+            if (row.goal().value() != 0 && !row.goal().absolute()
+                    && straddles(ratio, ratioError(ratio, mine, mineError, theirs, theirsError), row.goal().value())) {
+                straddling.add(row.label() + ", " + row.figure().label + " (" + shown + ", goal "
+                        + (row.figure().lowerIsBetter ? "≤ " : "≥ ") + row.goal().value() + "×)");
+            }
         }
-        return text.isEmpty() ? "" : "| benchmark | figure | CPCluster | baseline | ratio | goal |\n"
-                + "|---|---|---:|---:|---:|---|\n" + text;
+        if (text.isEmpty()) {
+            return "";
+        }
+        return "| benchmark | figure | CPCluster | baseline | ratio | goal |\n|---|---|---:|---:|---:|---|\n" + text
+                + "\n" + verdictNote(straddling);
+    }
+
+    /**
+     * How the goal column decides, under each table: by the ratio itself, its {@code ±} aside; and
+     * which goals this run's {@code ±} cannot decide, because the interval lies on both sides.
+     */
+    static String verdictNote(List<String> straddling) {
+        String note = "Met or missed goes by the ratio itself, not its `±`; a p50 has no `±` (JMH gives none for"
+                + " percentiles). ";
+        if (straddling.isEmpty()) {
+            return note + "No goal's `±` reaches across its goal in this run.\n";
+        }
+        return note + "Within its `±` this run cannot tell met from missed for: " + String.join("; ", straddling)
+                + ".\n";
+    }
+
+    /** Whether the interval {@code ratio ± error} holds values on both sides of {@code goal}. */
+    static boolean straddles(double ratio, double error, double goal) {
+        return !Double.isNaN(error) && ratio - error < goal && ratio + error > goal;
     }
 
     /** What TLS costs, as a Markdown table; empty when the run has no row of it. */
@@ -407,15 +437,23 @@ final class Report {
         return hasError ? String.format("%,.1f ± %,.1f µs", value, error) : String.format("%,.1f µs", value);
     }
 
-    /** A ratio, with its error when both figures have one (relative errors add in quadrature). */
+    /** A ratio, with its error when both figures have one. */
     private static String ratio(double ratio, double mine, double mineError, double theirs, double theirsError) {
         // Two decimals, or three for a small ratio (a rate beside a raw connect's).
         String digits = ratio < 0.095 ? "%.3f" : "%.2f";
-        if (Double.isNaN(mineError) || Double.isNaN(theirsError)) {
+        double error = ratioError(ratio, mine, mineError, theirs, theirsError);
+        if (Double.isNaN(error)) {
             return String.format(digits + "×", ratio);
         }
-        double relative = Math.hypot(mineError / mine, theirsError / theirs);
-        return String.format(digits + "× ± " + digits, ratio, ratio * relative);
+        return String.format(digits + "× ± " + digits, ratio, error);
+    }
+
+    /** A ratio's error (relative errors add in quadrature), or NaN when a figure has none. */
+    private static double ratioError(double ratio, double mine, double mineError, double theirs, double theirsError) {
+        if (Double.isNaN(mineError) || Double.isNaN(theirsError)) {
+            return Double.NaN;
+        }
+        return ratio * Math.hypot(mineError / mine, theirsError / theirs);
     }
 
     /** The goal and whether it was met: by the ratio, or by CPCluster's own figure ({@code mine}, µs). */
