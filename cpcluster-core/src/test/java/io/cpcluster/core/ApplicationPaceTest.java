@@ -11,6 +11,7 @@ import io.cpcluster.ClusterNode;
 import io.cpcluster.DirectLink;
 import io.cpcluster.HandlerThreads;
 import io.cpcluster.NodeConfig;
+import io.cpcluster.core.link.Link;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -21,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -108,6 +110,54 @@ class ApplicationPaceTest {
         in.onMessage(message -> received.add(number(message)));
         await("all 1,100 messages arrive").atMost(WAIT).until(received::size, equalTo(count));
         assertEquals(IntStream.range(0, count).boxed().toList(), received, "in the order they were sent");
+    }
+
+    /**
+     * 1,000 messages of 128 KiB (125 MiB) go to a receiver that holds at most 1 MiB of them
+     * ({@code maxQueuedMessageBytes}), the first ones before it sets a consumer. That is fewer
+     * messages than the 1,024 a link holds, so only the bound in bytes can stop them: the
+     * receiver holds 1 MiB and reads no more, TCP holds the sender back (its {@code send} stalls
+     * with most messages unsent: loopback's socket buffers take a few MiB), and the link stays
+     * open. Once a consumer is set, every message arrives in order, and the bytes held never pass
+     * the bound meanwhile. (Counted in messages alone, all 125 MiB would pile up for the consumer.)
+     */
+    @Test
+    void messagesWaitingForAConsumerAreBoundedInBytesAndNoneIsLost() {
+        int size = 128 * 1024;
+        int count = 1000;
+        long bound = 1024 * 1024;
+        ClusterNode a = cluster.node("a", ApplicationPaceTest::quickLinks);
+        ClusterNode b = cluster.node("b", builder -> quickLinks(builder).maxPayloadSize(256 * 1024)
+                .maxQueuedMessageBytes(bound));
+        DirectLink out = a.connect(b.self().id());
+        Link in = (Link) acceptedEnd(b, out);
+
+        AtomicInteger sent = new AtomicInteger();
+        CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < count; i++) {
+                byte[] message = new byte[size];
+                ByteBuffer.wrap(message).putInt(i);
+                out.send(message);
+                sent.incrementAndGet();
+            }
+        }, background);
+        await("the receiver holds its bound of messages").atMost(WAIT).until(in::queuedMessageBytes, equalTo(bound));
+        await("the receiver reads no more, the sender stalls, the link stays open")
+                .during(Duration.ofMillis(2 * LINK_TIMEOUT_MS)).atMost(Duration.ofMillis(2 * LINK_TIMEOUT_MS).plus(WAIT))
+                .until(() -> in.queuedMessageBytes() <= bound && !sending.isDone() && in.isOpen() && out.isOpen());
+        assertTrue(sent.get() < count / 2, sent.get() + " of " + count + " messages were sent");
+
+        AtomicLong most = new AtomicLong();
+        List<Integer> received = new CopyOnWriteArrayList<>();
+        in.onMessage(message -> received.add(number(message)));
+        await("all 1,000 messages arrive").atMost(WAIT).pollInterval(Duration.ofMillis(10)).until(() -> {
+            most.accumulateAndGet(in.queuedMessageBytes(), Math::max);
+            return received.size() == count;
+        });
+        sending.join();
+        assertTrue(most.get() <= bound, "at most " + most.get() + " bytes were held");
+        assertEquals(IntStream.range(0, count).boxed().toList(), received, "in the order they were sent");
+        assertTrue(in.isOpen() && out.isOpen(), "the link is open");
     }
 
     /**

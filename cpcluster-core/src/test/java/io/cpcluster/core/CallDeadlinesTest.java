@@ -95,6 +95,21 @@ class CallDeadlinesTest {
         await().atMost(WAIT).until(() -> interrupted.get() == 1);
     }
 
+    /**
+     * A submit without options takes the node's {@code callTimeout} too. (The server is the only
+     * node serving "hang", so the timeout, not a retry elsewhere, ends it.)
+     */
+    @Test
+    void withoutOptionsASubmitTakesTheNodesCallTimeout() {
+        ClusterNode impatient = cluster.node("impatient", b -> b.callTimeout(Duration.ofMillis(300)));
+        CompletableFuture<Integer> submitted = impatient.submit("hang", 1, Integer.class);
+        await("the submit ends").atMost(WAIT).until(submitted::isDone);
+        CallTimeoutException timeout = assertInstanceOf(CallTimeoutException.class, failure(submitted));
+        assertTrue(timeout.getMessage().contains("within 300 ms") && timeout.getMessage().contains("callTimeout"),
+                timeout.getMessage());
+        await("the handler is interrupted").atMost(WAIT).until(() -> interrupted.get() == 1);
+    }
+
     @Test
     void theDeadlineCanBeTurnedOff() {
         ClusterNode impatient = cluster.node("impatient", b -> b.callTimeout(Duration.ofMillis(100)));

@@ -11,18 +11,21 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 
 /**
  * TCP, where the connections this node dials to chosen addresses can go deaf: once
  * {@link #deafen()} is called, their readers read nothing more until {@link #hear()}, as a peer
  * that stops reading would. Every such connection is kept, so the test can also write raw bytes
- * into it (through TLS, once the connection is secured).
+ * into it (through TLS, once the connection is secured). And once {@link #choke()} is called, the
+ * next read on one of them throws {@link OutOfMemoryError}, as a frame too large for the heap would.
  */
 final class DeafTransport implements Transport {
     private final TcpTransport tcp = new TcpTransport();
     private final Predicate<InetSocketAddress> chosen;
     private volatile CountDownLatch hearing = new CountDownLatch(0);
+    private final AtomicBoolean choked = new AtomicBoolean();
     final List<Connection> dialed = new CopyOnWriteArrayList<>();
 
     DeafTransport(Predicate<InetSocketAddress> chosen) {
@@ -37,6 +40,11 @@ final class DeafTransport implements Transport {
     /** They read again. */
     void hear() {
         hearing.countDown();
+    }
+
+    /** The next read on a chosen connection (and only that one) throws {@link OutOfMemoryError}. */
+    void choke() {
+        choked.set(true);
     }
 
     @Override
@@ -81,6 +89,9 @@ final class DeafTransport implements Transport {
         }
 
         private void awaitHearing() throws IOException {
+            if (choked.compareAndSet(true, false)) {
+                throw new OutOfMemoryError("Java heap space (thrown by the test)");
+            }
             try {
                 hearing.await();
             } catch (InterruptedException e) {

@@ -7,14 +7,28 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cpcluster.ClusterNode;
+import io.cpcluster.DirectLink;
+import io.cpcluster.LinkClosed;
+import io.cpcluster.LinkClosedException;
 import io.cpcluster.NodeJoined;
 import io.cpcluster.NodeLeft;
 import io.cpcluster.RemoteTaskException;
+import io.cpcluster.core.wire.Bytes;
 import io.cpcluster.core.wire.Control;
+import io.cpcluster.core.wire.ControlCodec;
+import io.cpcluster.core.wire.LinkFrame;
 import io.cpcluster.core.wire.Secrets;
+import io.cpcluster.spi.Transport;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -68,6 +82,79 @@ class LogForgeryTest {
         assertEscaped(remote.getMessage());
 
         await().atMost(Duration.ofSeconds(10)).until(() -> logs.lines().stream().anyMatch(l -> l.contains("forger")));
+        assertNoLogLineForged();
+    }
+
+    /**
+     * A link peer that closes its link with a forged reason (a {@code CLOSE} frame), and a node
+     * that tells the master it closed a link for a forged reason ({@code LINK_CLOSED}, which the
+     * master passes on to the other end, which logs it): the reasons reach the other end's logs,
+     * events and failed calls, and the master's events, escaped. The forged frames are written
+     * into b's own connections, under its TLS, as a node running other code would send them.
+     */
+    @Test
+    void reasonsForClosingALinkReachLogsEventsAndExceptionsEscaped() throws Exception {
+        DeafTransport taps = new DeafTransport(address -> true);
+        CountDownLatch never = new CountDownLatch(1);
+        ClusterNode a = cluster.node("a");
+        ClusterNode b = cluster.node("b", x -> x.transport(taps).handle("hang", Integer.class, n -> {
+            never.await();
+            return n;
+        }));
+        try {
+            // CLOSE: b's end of a link says it closes, for a forged reason, while a waits for a call.
+            DirectLink first = b.connect(a.self().id());
+            Transport.Connection firstConnection = taps.dialed.getLast();
+            DirectLink atA = TestCluster.await(() -> a.link(first.id()).orElse(null));
+            CompletableFuture<Integer> call = atA.call("hang", 1, Integer.class);
+            byte[] reason = FORGED.getBytes(StandardCharsets.UTF_8);
+            byte[] header = LinkFrame.header(LinkFrame.CLOSE, 0, 0, Bytes.EMPTY);
+            write(firstConnection, header, reason);
+            LinkClosedException failed = assertInstanceOf(LinkClosedException.class,
+                    assertThrows(CompletionException.class, call::join).getCause());
+            assertEscaped(failed.getMessage());
+            assertEscaped(closedEvent(() -> cluster.events(a, LinkClosed.class), first).reason());
+
+            // LINK_CLOSED: b tells the master it closed another link, for a forged reason.
+            DirectLink second = b.connect(a.self().id());
+            TestCluster.await(() -> a.link(second.id()).orElse(null));
+            Transport.Connection toMaster = taps.dialed.stream()
+                    .filter(c -> c.remoteAddress().getPort() == cluster.master.address().getPort())
+                    .findFirst().orElseThrow();
+            write(toMaster, ControlCodec.encode(new Control.LinkDown(second.id().value(), FORGED)));
+            assertEscaped(closedEvent(() -> cluster.events(a, LinkClosed.class), second).reason());
+            assertEscaped(closedEvent(() -> cluster.masterEvents(LinkClosed.class), second).reason());
+            await("a logs why the master closed the link").atMost(Duration.ofSeconds(10))
+                    .until(() -> logs.lines().stream().anyMatch(l -> l.contains("the master closed link "
+                            + second.id().value())));
+        } finally {
+            never.countDown();
+        }
+        assertNoLogLineForged();
+    }
+
+    /** Writes one frame (its length, then the parts) into a node's connection, in one write. */
+    private static void write(Transport.Connection connection, byte[]... parts) throws IOException {
+        int length = 0;
+        for (byte[] part : parts) {
+            length += part.length;
+        }
+        ByteBuffer frame = ByteBuffer.allocate(4 + length).putInt(length);
+        for (byte[] part : parts) {
+            frame.put(part);
+        }
+        OutputStream out = connection.output();
+        out.write(frame.array());
+        out.flush();
+    }
+
+    /** The event that says this link closed, once it comes. */
+    private static LinkClosed closedEvent(Supplier<List<LinkClosed>> events, DirectLink link) {
+        return TestCluster.await(() -> events.get().stream().filter(e -> e.link().id().equals(link.id())).findFirst()
+                .orElse(null));
+    }
+
+    private void assertNoLogLineForged() {
         for (String record : logs.lines()) {
             for (String line : record.split("\n")) {
                 assertFalse(line.startsWith(FAKE_LINE) || line.startsWith("Nov 30, 2026 3:00:00 AM"),
@@ -86,8 +173,10 @@ class LogForgeryTest {
         });
         if (text.contains("leaving")) {
             assertTrue(text.contains("\\u000a") && text.contains("\\u001b"), text);
-            // A formatting character above U+FFFF (a language tag) is escaped whole, as its two halves.
-            assertTrue(text.contains("\\udb40\\udc01"), text);
+            // A formatting character above U+FFFF (a language tag) is escaped whole, as its two
+            // halves, unless the text was cut before it (a reason quoted behind a prefix, such as
+            // "closed by b (...): ", keeps its first 200 characters).
+            assertTrue(text.contains("\\udb40\\udc01") || text.contains("..."), text);
         }
     }
 }

@@ -19,6 +19,7 @@ import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -68,7 +69,13 @@ class UnauthenticatedTest {
                 });
             }
             await("a thousand guesses are made").atMost(Duration.ofSeconds(60)).until(() -> tried.get() >= 1000);
-            ClusterNode honest = cluster.node("honest");
+            // The issue asks for "within a second". Three seconds leave room for a loaded 2-core
+            // machine (a TLS handshake and a key pair on each side, 16 guessers competing for the
+            // cores), and stay below the 5 s handshake deadline that real nodes missed before.
+            CompletableFuture<ClusterNode> joining = CompletableFuture.supplyAsync(() -> cluster.node("honest"),
+                    guessers);
+            await("the honest node joins").atMost(Duration.ofSeconds(3)).until(joining::isDone);
+            ClusterNode honest = joining.join();
             assertEquals(List.of(honest.self().id()), cluster.master.nodes().stream().map(n -> n.id()).toList());
         }
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) + 1;

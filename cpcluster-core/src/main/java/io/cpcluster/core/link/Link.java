@@ -287,6 +287,14 @@ public final class Link implements DirectLink {
         lane.start();
     }
 
+    /**
+     * Bytes of the peer's messages held or queued for the application and not yet consumed: at
+     * most {@link io.cpcluster.NodeConfig#maxQueuedMessageBytes()} (for tests and diagnostics).
+     */
+    public long queuedMessageBytes() {
+        return inbox.pendingBytes();
+    }
+
     /** The reader starts or stops waiting for the inbox; while it waits, silence is not the peer's. */
     void pausing(boolean waiting) {
         paused = waiting;

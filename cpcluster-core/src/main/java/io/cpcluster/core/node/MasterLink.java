@@ -318,6 +318,14 @@ final class MasterLink {
             lost(connection, "protocol error: " + e.getMessage());
         } catch (IOException e) {
             lost(connection, "connection lost: " + e.getMessage());
+        } catch (OutOfMemoryError e) {
+            // What the master sent, or this node's work on it, ran the heap out: this connection
+            // ends and lets go of what it held, and the node reconnects; its timer and links go on.
+            // Uncaught, the error would end the reader alone, and the node would hear nothing more
+            // from its master until the heartbeat timeout.
+            LOG.log(Level.ERROR, "closing the connection to the master at " + Addresses.text(connection.address)
+                    + ": out of memory", e);
+            lost(connection, "this node ran out of memory reading from the master");
         }
     }
 
