@@ -420,7 +420,7 @@ public final class Master implements ClusterMaster {
         switch (message) {
             case Control.Ping m -> {
                 if (m.answer()) {
-                    session.send(new Control.Pong(m.time()));
+                    session.answerHeartbeat(new Control.Pong(m.time()));
                 }
             }
             case Control.Tasks m -> updateTasks(session, m);

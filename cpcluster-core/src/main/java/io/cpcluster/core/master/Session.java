@@ -359,6 +359,25 @@ final class Session {
         }
     }
 
+    /**
+     * Answers a heartbeat from the session's own reader: the {@code PONG} is written here when
+     * nothing waits in the outbox, so that 10,000 nodes' answers do not each wake a writer thread;
+     * behind queued messages, it is queued too. Such a write waits only for this node's own socket
+     * (a node that reads nothing is closed at the write timeout, which ends the write), and a
+     * {@code PONG} may pass a frame the writer took but has not written, since any frame is as
+     * good a sign of life as another.
+     */
+    void answerHeartbeat(Control.Pong pong) {
+        Outbox out = outbox;
+        if (out == null || out.queued() > 0 || closingAfterSend) {
+            send(pong);
+            return;
+        }
+        if (!closed.get()) {
+            writeDirectly(ControlCodec.encode(pong));
+        }
+    }
+
     private void writeDirectly(byte[] frame) {
         FrameOutput out = output;
         if (out == null) {
