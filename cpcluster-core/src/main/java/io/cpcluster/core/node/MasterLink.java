@@ -365,7 +365,10 @@ final class MasterLink {
         if (!first || closed.get()) {
             return;
         }
-        LOG.log(Level.WARNING, "node {0} lost the master at {1}: {2}; its links keep working, and it reconnects",
+        // A master that is gone leaves the links alone; one that is up drops this node in turn
+        // (at once, or at its heartbeat timeout), and then its peers close their links to it.
+        LOG.log(Level.WARNING, "node {0} lost the master at {1}: {2}; it reconnects, and its links keep working"
+                + " unless the master is still up and drops it",
                 config.name(), Addresses.text(connection.address), reason);
         events.lost(connection.address, reason);
         reconnecting = Threads.startVirtual("cpcluster-node-" + config.name() + "-reconnect", this::reconnect);
