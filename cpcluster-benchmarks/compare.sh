@@ -2,7 +2,8 @@
 # Compares the benchmarks of a git revision with the working tree's, in one run on this machine:
 # builds both jars, then runs the JMH benchmarks matching --include from each in turn, --rounds
 # times, and prints each figure's median before and after with after ÷ before
-# (io.cpcluster.benchmarks.Compare). For "no slower than before" claims, such as issue 13's link
+# (io.cpcluster.benchmarks.Compare; --results DIR keeps JMH's results, or reports a kept run
+# again). For "no slower than before" claims, such as issue 13's link
 # set-up with a handful of nodes:
 #   cpcluster-benchmarks/compare.sh 06b5ecb --include 'LinkSetup' --rounds 3 \
 #       --out cpcluster-benchmarks/results/compare-link-setup.md

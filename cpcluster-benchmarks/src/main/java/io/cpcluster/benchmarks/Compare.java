@@ -26,12 +26,17 @@ import java.util.concurrent.TimeUnit;
  * before; and so on, so that a machine growing slower or faster during the run favours neither),
  * each in JVMs of its own. Prints, and writes as Markdown, each benchmark's figure (p50 for
  * sampled times, the score otherwise) in every round, the median of the rounds, and after ÷
- * before, with the verdict "no worse" or "WORSE".
+ * before, with a verdict: "no worse" when the median after is as good as before or better;
+ * "within noise" when it is worse but no worse than the worst round before; "WORSE" otherwise.
  *
  * <pre>
  * java -cp benchmarks.jar io.cpcluster.benchmarks.Compare --before OLD.jar --after NEW.jar
- *     --include REGEX [--rounds 3] [--label TEXT] [--out FILE]
+ *     --include REGEX [--rounds 3] [--label TEXT] [--out FILE] [--results DIR]
  * </pre>
+ *
+ * JMH's results of each round are kept in {@code --results} (a new temporary directory by
+ * default), as {@code round-N-before} and {@code round-N-after}; given a directory that holds them
+ * already, it reports them again without running anything.
  *
  * {@code compare.sh} builds both jars (the "before" one from a git revision) and runs this.
  */
@@ -73,14 +78,18 @@ public final class Compare {
         Path before = Path.of(options.get("--before"));
         Path after = Path.of(options.get("--after"));
         String include = options.get("--include");
-        Path work = Files.createTempDirectory("cpcluster-compare");
+        Path work = options.containsKey("--results") ? Path.of(options.get("--results"))
+                : Files.createTempDirectory("cpcluster-compare");
+        System.err.println("compare: JMH's results go to " + work);
         Map<Key, List<Figure>> befores = new TreeMap<>();
         Map<Key, List<Figure>> afters = new TreeMap<>();
         for (int round = 1; round <= rounds; round++) {
             boolean beforeFirst = round % 2 == 1;
             for (boolean isBefore : beforeFirst ? new boolean[] {true, false} : new boolean[] {false, true}) {
                 Path out = work.resolve("round-" + round + (isBefore ? "-before" : "-after"));
-                run(isBefore ? before : after, include, out);
+                if (!Files.exists(out.resolve("benchmarks.json"))) {
+                    run(isBefore ? before : after, include, out);
+                }
                 read(out.resolve("benchmarks.json")).forEach((key, figure) ->
                         (isBefore ? befores : afters).computeIfAbsent(key, k -> new ArrayList<>()).add(figure));
             }
@@ -157,13 +166,18 @@ public final class Compare {
             double ratio = after / before;
             boolean lowerIsBetter = was.getFirst().lowerIsBetter();
             boolean noWorse = lowerIsBetter ? after <= before : after >= before;
+            double worstBefore = lowerIsBetter ? was.stream().mapToDouble(Figure::value).max().orElseThrow()
+                    : was.stream().mapToDouble(Figure::value).min().orElseThrow();
+            boolean withinNoise = lowerIsBetter ? after <= worstBefore : after >= worstBefore;
             text.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %.2f× | %s |%n",
                     entry.getKey().benchmark(), entry.getKey().params(), was.getFirst().unit(), rounds(was),
                     rounds(is), number(before), number(after), ratio,
-                    noWorse ? "no worse" : "WORSE (" + (lowerIsBetter ? "slower" : "fewer") + ")"));
+                    noWorse ? "no worse" : withinNoise ? "within noise (no worse than before's worst round)"
+                            : "WORSE (" + (lowerIsBetter ? "slower" : "fewer") + ")"));
         }
         text.append("\n*Before, by round* and *after, by round* show how much a figure moves between runs of the"
-                + " same jar on this machine: a ratio within that spread is noise, not a change.\n");
+                + " same jar on this machine: a median after that is worse than before's but no worse than before's"
+                + " worst round is *within noise*, not a change this run can show.\n");
         return text.toString();
     }
 

@@ -50,14 +50,18 @@ class CompareTest {
         Map<Compare.Key, List<Compare.Figure>> before = new TreeMap<>();
         Map<Compare.Key, List<Compare.Figure>> after = new TreeMap<>();
         // Set-up: 500, 900 (an outlier), 510 before; 505, 520, 490 after: medians 510 and 505, no worse.
-        // Rate: 100, 110, 105 before; 90, 95, 99 after: medians 105 and 95, fewer.
+        // Rate: 100, 110, 105 before; 90, 95, 99 after: medians 105 and 95, fewer than before's worst.
+        // Round trip: 60, 62, 61 before; 61.5, 61.8, 61 after: medians 61 and 61.5, within noise.
         double[][] setUps = {{500, 505}, {900, 520}, {510, 490}};
         double[][] rates = {{100, 90}, {110, 95}, {105, 99}};
+        double[][] trips = {{60, 61.5}, {62, 61.8}, {61, 61}};
         for (int round = 0; round < 3; round++) {
             add(before, read(result("LinkSetup.connect", "sample", "us/op", 0, setUps[round][0]),
-                    result("OneWay.small", "thrpt", "ops/s", rates[round][0], 0)));
+                    result("OneWay.small", "thrpt", "ops/s", rates[round][0], 0),
+                    result("RoundTrip.bytes64", "sample", "us/op", 0, trips[round][0])));
             add(after, read(result("LinkSetup.connect", "sample", "us/op", 0, setUps[round][1]),
-                    result("OneWay.small", "thrpt", "ops/s", rates[round][1], 0)));
+                    result("OneWay.small", "thrpt", "ops/s", rates[round][1], 0),
+                    result("RoundTrip.bytes64", "sample", "us/op", 0, trips[round][1])));
         }
         String report = Compare.report("a test", "LinkSetup|OneWay", 3, before, after);
         String setUp = line(report, "LinkSetup.connect");
@@ -65,6 +69,8 @@ class CompareTest {
         assertTrue(setUp.contains("| 500, 900, 510 | 505, 520, 490 |"), setUp);
         String rate = line(report, "OneWay.small");
         assertTrue(rate.contains("| 105 | 95.00 | 0.90× | WORSE (fewer) |"), rate);
+        String trip = line(report, "RoundTrip.bytes64");
+        assertTrue(trip.contains("| 61.00 | 61.50 | 1.01× | within noise"), trip);
     }
 
     private static void add(Map<Compare.Key, List<Compare.Figure>> into, Map<Compare.Key, Compare.Figure> round) {
