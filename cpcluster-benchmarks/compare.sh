@@ -12,7 +12,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bin/find-jdk.sh"
 if [ $# -lt 1 ] || [ "${1#--}" != "$1" ]; then
-  echo "usage: compare.sh REVISION --include REGEX [--rounds N] [--out FILE]" >&2
+  echo "usage: compare.sh REVISION --include REGEX [--rounds N] [--out FILE] [--results DIR]" >&2
   exit 2
 fi
 revision=$1

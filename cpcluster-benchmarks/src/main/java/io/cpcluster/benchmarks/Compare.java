@@ -68,7 +68,7 @@ public final class Compare {
         if (args.length % 2 != 0 || !options.containsKey("--before") || !options.containsKey("--after")
                 || !options.containsKey("--include")) {
             System.err.println("usage: Compare --before OLD.jar --after NEW.jar --include REGEX [--rounds 3]"
-                    + " [--label TEXT] [--out FILE]");
+                    + " [--label TEXT] [--out FILE] [--results DIR]");
             System.exit(2);
         }
         int rounds = Integer.parseInt(options.getOrDefault("--rounds", "3"));
@@ -159,6 +159,8 @@ public final class Compare {
             List<Figure> was = entry.getValue();
             List<Figure> is = afters.get(entry.getKey());
             if (is == null) {
+                text.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | (not run) | | | | not compared |%n",
+                        entry.getKey().benchmark(), entry.getKey().params(), was.getFirst().unit(), rounds(was)));
                 continue;
             }
             double before = median(was);
