@@ -121,7 +121,8 @@ final class SimulatedNode {
 
     /**
      * How long the master may be quiet before a PING asks for an answer: what a Java node with the
-     * default heartbeat timeout (5 s) does, a quarter of it.
+     * default heartbeat (1 s, 5 s) does, a quarter of the timeout (the other half of its rule, a
+     * next PING that would find half the timeout passed, asks nothing more with these settings).
      */
     static final long ANSWER_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(1250);
 

@@ -360,21 +360,26 @@ final class Session {
     }
 
     /**
-     * Answers a heartbeat from the session's own reader: the {@code PONG} is written here when
-     * nothing waits in the outbox, so that 10,000 nodes' answers do not each wake a writer thread;
-     * behind queued messages, it is queued too. Such a write waits only for this node's own socket
-     * (a node that reads nothing is closed at the write timeout, which ends the write), and a
-     * {@code PONG} may pass a frame the writer took but has not written, since any frame is as
-     * good a sign of life as another.
+     * Answers a heartbeat from the session's own reader: the {@code PONG} is written here when the
+     * connection is idle (nothing in the outbox, no write under way), so that 10,000 nodes'
+     * answers do not each wake a writer thread; otherwise it is queued like any message. The reader
+     * never waits for the writer: such a write waits only for this node's own socket to take a few
+     * bytes (and a node that reads nothing is closed at the write timeout, which ends the write).
      */
     void answerHeartbeat(Control.Pong pong) {
         Outbox out = outbox;
-        if (out == null || out.queued() > 0 || closingAfterSend) {
-            send(pong);
+        FrameOutput output = this.output;
+        byte[] frame = ControlCodec.encode(pong);
+        if (out == null || output == null || out.queued() > 0 || closingAfterSend || closed.get()) {
+            post(frame);
             return;
         }
-        if (!closed.get()) {
-            writeDirectly(ControlCodec.encode(pong));
+        try {
+            if (!output.writeIfIdle(frame)) {
+                post(frame);
+            }
+        } catch (IOException e) {
+            close("writing to it failed: " + e.getMessage());
         }
     }
 

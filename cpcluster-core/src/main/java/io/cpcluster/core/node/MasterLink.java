@@ -427,11 +427,22 @@ final class MasterLink {
                     + " ms (heartbeat timeout)");
         } else if (now - lastPing >= config.heartbeatInterval().toNanos()) {
             lastPing = now;
-            // Asks for an answer only when the master has been quiet for a quarter of the timeout.
-            // With the defaults (1 s, 5 s) a master at rest answers every other PING, and has 3 s
-            // to answer one before this node takes it for lost.
-            send(new Control.Ping(System.currentTimeMillis(), silent >= config.heartbeatTimeout().toNanos() / 4));
+            send(new Control.Ping(System.currentTimeMillis(), asksForAnswer(silent,
+                    config.heartbeatInterval().toNanos(), config.heartbeatTimeout().toNanos())));
         }
+    }
+
+    /**
+     * Whether a PING sent when the master has been quiet for {@code silent} asks for an answer:
+     * when the master has been quiet for a quarter of the timeout, or when the next PING (an
+     * interval later) would find it quiet for more than half. So a PING that does not ask is
+     * followed by one that asks before the master has been quiet for half the timeout, which
+     * leaves the master at least the other half to answer (an interval longer than half the
+     * timeout asks every time). With the defaults (1 s, 5 s) a master at rest answers every other
+     * PING, and has 3 s to answer one.
+     */
+    static boolean asksForAnswer(long silent, long interval, long timeout) {
+        return silent >= timeout / 4 || silent + interval > timeout / 2;
     }
 
     /** Whether the node has a master now. */

@@ -94,8 +94,11 @@ final class ReadAhead extends InputStream {
         return socket.skip(n);
     }
 
+    /**
+     * Does nothing: the socket's owner closes it. JSSE's stream closes this one when it reads the
+     * end of the stream, and then reads the socket's own stream, which must still say "end".
+     */
     @Override
-    public void close() throws IOException {
-        socket.close();
+    public void close() {
     }
 }

@@ -82,6 +82,11 @@ public final class FrameOutput {
     private byte[] spare = NONE;
     /** True while a thread owns the socket. Guarded by lock. */
     private boolean flushing;
+    /**
+     * True when a {@link #queue}d frame was left in the buffer for the thread that owned the
+     * socket to write; false again once the buffer is empty. Guarded by lock.
+     */
+    private boolean leftForFlusher;
     /** When the last flush ended (System.nanoTime()). Guarded by lock. */
     private long flushEnded = System.nanoTime() - 2 * STREAM_GAP_NANOS;
     /** Why the socket failed; set once, then every write fails with it. Guarded by lock. */
@@ -146,6 +151,40 @@ public final class FrameOutput {
      */
     public void writeBuffered(byte[] body) throws IOException {
         frame(body, body.length, Bytes.EMPTY, 0, 0, Flush.LATER);
+    }
+
+    /**
+     * Writes one frame at once, on the calling thread, if the output is idle (no frame waiting, no
+     * write under way, the lock free), and returns true once it reached the socket; otherwise
+     * writes nothing and returns false. For a reader answering its own peer: it never waits for
+     * another thread's write, and frames that others hand in meanwhile are left to them (to the
+     * flusher, for {@link #queue}d ones), not written here.
+     */
+    public boolean writeIfIdle(byte[] body) throws IOException {
+        if (4 + body.length > DIRECT || !lock.tryLock()) {
+            return false;
+        }
+        try {
+            check();
+            if (flushing || count > 0) {
+                return false;
+            }
+            append(body, body.length, Bytes.EMPTY, 0, 0);
+            lastWrite = System.nanoTime();
+            flushing = true;
+            drainOnce();
+            if (count == 0 || leftForFlusher) {
+                endRound();
+            } else {
+                // Written with write() or writeBuffered(): their threads flush them once this ends.
+                flushing = false;
+                flushEnded = System.nanoTime();
+                changed.signalAll();
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Sends what is buffered, and returns once it reached the socket. */
@@ -227,6 +266,8 @@ public final class FrameOutput {
                         if (now - flushEnded >= STREAM_GAP_NANOS || !handOff()) {
                             flushRound();
                         }
+                    } else {
+                        leftForFlusher = true;
                     }
                 }
             }
@@ -323,6 +364,7 @@ public final class FrameOutput {
             filling = filling.length > FIRST_BUFFER ? NONE : filling;
             spare = spare.length > FIRST_BUFFER ? NONE : spare;
         }
+        leftForFlusher = false;
         flushing = false;
         flushEnded = System.nanoTime();
         changed.signalAll();

@@ -14,6 +14,7 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -27,6 +28,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -107,6 +109,48 @@ class FrameOutputTest {
         await().atMost(WAIT).until(() -> received.contains(last));
         assertEquals(range(0, last), received);
         assertTrue(writers.getLast() != Thread.currentThread(), "the last frame was written by the flusher");
+    }
+
+    @Test
+    void writeIfIdleWritesAtOnceOnAnIdleOutputAndNeverWaitsForAnotherThreadsWrite() throws Exception {
+        FrameOutput output = new FrameOutput(socket);
+        assertTrue(output.writeIfIdle(frame(0, 16)), "idle: written");
+        assertEquals(1, socket.writes.size(), "written before it returned");
+        // Another thread's write is stuck in the socket (a node that reads slowly): nothing is
+        // written, nothing waits, and the frame is the caller's to send another way.
+        socket.hold();
+        CompletableFuture<Void> stuck = run(() -> output.write(frame(1, 16)));
+        await().atMost(WAIT).until(() -> socket.blocked.get() == 1);
+        assertFalse(output.writeIfIdle(frame(2, 16)), "a write under way: not idle");
+        // Frames waiting in the buffer make it busy too.
+        CompletableFuture<Void> waiting = run(() -> output.writeBuffered(frame(3, 16)));
+        waiting.get(10, TimeUnit.SECONDS);
+        assertFalse(output.writeIfIdle(frame(4, 16)), "a frame waiting: not idle");
+        socket.release();
+        stuck.get(10, TimeUnit.SECONDS);
+        output.flush();
+        assertTrue(output.writeIfIdle(frame(5, 16)), "idle again: written");
+        assertEquals(List.of(0L, 1L, 3L, 5L), sequences(socket.all()));
+    }
+
+    @Test
+    void framesQueuedDuringAWriteIfIdleAreWrittenAndThoseOfOtherWritersLeftToThem() throws Exception {
+        // A frame queue()d while writeIfIdle's own write is in the socket relies on that thread to
+        // write it (it does not flush for itself when a write is under way): it must not be stranded.
+        socket.hold();
+        FrameOutput output = new FrameOutput(socket);
+        CompletableFuture<Boolean> answered = CompletableFuture.supplyAsync(() -> {
+            try {
+                return output.writeIfIdle(frame(0, 16));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, threads);
+        await().atMost(WAIT).until(() -> socket.blocked.get() == 1);
+        queue(output, 1, 16);
+        socket.release();
+        assertTrue(answered.get(10, TimeUnit.SECONDS));
+        await().atMost(WAIT).until(() -> sequences(socket.all()).equals(List.of(0L, 1L)));
     }
 
     @Test
