@@ -6,7 +6,9 @@ import io.cpcluster.ProtocolException;
 import io.cpcluster.core.wire.Control;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -14,6 +16,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Asks the master which nodes are connected, or which serve a task ({@code FIND_NODES}), for a
@@ -21,6 +24,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * its timeout, and fails at once when the master is lost; an answer may list at most
  * {@link #MAX_NODES} nodes. Answers complete on the node's background threads, never on the
  * master's reader.
+ *
+ * <p>At most one question per task (and one for every node) is in flight: callers that come
+ * while one is share the next, which is asked when the one in flight is answered, so that each
+ * gets an answer made after it asked. An application that calls {@code nodes()} from a hundred
+ * threads at once in a cluster of 10,000 costs the master two lists of every node, not a hundred
+ * (which would also fill this node's outbox at the master, and have it dropped). Each caller
+ * still waits at most the timeout from its own call.
  */
 final class Finder {
     /** The most nodes one answer may list: a master that sends more breaks the protocol. */
@@ -39,6 +49,12 @@ final class Finder {
     private final Duration timeout;
     private final AtomicLong requestIds = new AtomicLong();
     private final ConcurrentHashMap<Long, Question> pending = new ConcurrentHashMap<>();
+    /**
+     * For each task with a question in flight (null: every node), the callers waiting for the
+     * next one. Guarded by {@link #flightsLock}.
+     */
+    private final Map<String, List<CompletableFuture<List<NodeInfo>>>> flights = new HashMap<>();
+    private final ReentrantLock flightsLock = new ReentrantLock();
 
     /** One question: what it asked, the nodes answered so far (only the master's reader adds them), its result. */
     private static final class Question {
@@ -58,7 +74,7 @@ final class Finder {
     }
 
     /**
-     * Asks the master.
+     * Asks the master, or joins the callers waiting for the next question on the same task.
      *
      * @param task a task name, or null for every connected node
      * @return the nodes: every connected one, or at most {@link Control#MAX_FOUND} serving the
@@ -66,12 +82,69 @@ final class Finder {
      *         answer within the timeout
      */
     CompletableFuture<List<NodeInfo>> find(String task) {
+        CompletableFuture<List<NodeInfo>> mine = new CompletableFuture<>();
+        boolean first;
+        flightsLock.lock();
+        try {
+            // A HashMap takes the null key: the question about every node.
+            first = !flights.containsKey(task);
+            if (first) {
+                flights.put(task, new ArrayList<>());
+            } else {
+                flights.get(task).add(mine);
+            }
+        } finally {
+            flightsLock.unlock();
+        }
+        if (first) {
+            fly(task, List.of(mine));
+        } else {
+            Future<?> deadline = master.schedule(() -> later(() -> mine.completeExceptionally(late(task))),
+                    timeout.toMillis(), TimeUnit.MILLISECONDS);
+            mine.whenComplete((nodes, error) -> deadline.cancel(false));
+        }
+        return mine;
+    }
+
+    /** Asks for these callers; once answered, asks again for those who came meanwhile, if any. */
+    private void fly(String task, List<CompletableFuture<List<NodeInfo>>> callers) {
+        ask(task).whenComplete((nodes, error) -> {
+            for (CompletableFuture<List<NodeInfo>> caller : callers) {
+                if (error != null) {
+                    caller.completeExceptionally(error);
+                } else {
+                    caller.complete(nodes);
+                }
+            }
+            List<CompletableFuture<List<NodeInfo>>> next;
+            flightsLock.lock();
+            try {
+                next = flights.get(task).stream().filter(caller -> !caller.isDone()).toList();
+                if (next.isEmpty()) {
+                    flights.remove(task);
+                } else {
+                    flights.put(task, new ArrayList<>());
+                }
+            } finally {
+                flightsLock.unlock();
+            }
+            if (!next.isEmpty()) {
+                fly(task, next);
+            }
+        });
+    }
+
+    private ClusterException late(String task) {
+        return new ClusterException("the master did not say which nodes " + what(task) + " within "
+                + timeout.toMillis() + " ms (NodeConfig.connectTimeout)");
+    }
+
+    /** Sends one question. */
+    private CompletableFuture<List<NodeInfo>> ask(String task) {
         long id = requestIds.incrementAndGet();
         Question question = new Question(task);
         pending.put(id, question);
-        Future<?> deadline = master.schedule(() -> fail(id, new ClusterException("the master did not say which nodes "
-                + what(task) + " within " + timeout.toMillis() + " ms (NodeConfig.connectTimeout)")),
-                timeout.toMillis(), TimeUnit.MILLISECONDS);
+        Future<?> deadline = master.schedule(() -> fail(id, late(task)), timeout.toMillis(), TimeUnit.MILLISECONDS);
         question.result.whenComplete((nodes, error) -> deadline.cancel(false));
         if (!master.send(new Control.FindNodes(id, task))) {
             fail(id, new ClusterException("cannot ask the master which nodes " + what(task) + ": it is not connected"
@@ -131,6 +204,15 @@ final class Finder {
             background.execute(completion);
         } catch (RejectedExecutionException e) {
             question.result.completeExceptionally(new ClusterException("this node is closed"));
+        }
+    }
+
+    /** Runs a completion on a background thread (or here, once the node closed and they are gone). */
+    private void later(Runnable completion) {
+        try {
+            background.execute(completion);
+        } catch (RejectedExecutionException e) {
+            completion.run();
         }
     }
 }
