@@ -525,14 +525,20 @@ public final class ControlCodec {
 
         /** A node, or null when absent. */
         Control.WireNode node(String field) {
+            JsonObject node = optionalObject(field, "a node object");
+            return node == null ? null : node(node);
+        }
+
+        /** The object in {@code field}, or null when absent; anything else there is {@code expected}'s error. */
+        private JsonObject optionalObject(String field, String expected) {
             JsonValue value = object.get(field);
             if (value == null || value.getValueType() == JsonValue.ValueType.NULL) {
                 return null;
             }
-            if (!(value instanceof JsonObject node)) {
-                throw wrong(field, "a node object");
+            if (!(value instanceof JsonObject found)) {
+                throw wrong(field, expected);
             }
-            return node(node);
+            return found;
         }
 
         /** A list of nodes, or null when absent. */
@@ -558,12 +564,9 @@ public final class ControlCodec {
 
         /** An AUTH's view, or null when absent. */
         Control.WireView view(String field) {
-            JsonValue value = object.get(field);
-            if (value == null || value.getValueType() == JsonValue.ValueType.NULL) {
+            JsonObject view = optionalObject(field, "an object");
+            if (view == null) {
                 return null;
-            }
-            if (!(value instanceof JsonObject view)) {
-                throw wrong(field, "an object");
             }
             Fields f = new Fields(view, type + " view");
             return new Control.WireView(f.requiredString("mode"), f.strings("tasks"));
