@@ -177,9 +177,7 @@ public final class FrameOutput {
                 endRound();
             } else {
                 // Written with write() or writeBuffered(): their threads flush them once this ends.
-                flushing = false;
-                flushEnded = System.nanoTime();
-                changed.signalAll();
+                giveUpSocket();
             }
             return true;
         } finally {
@@ -365,6 +363,11 @@ public final class FrameOutput {
             spare = spare.length > FIRST_BUFFER ? NONE : spare;
         }
         leftForFlusher = false;
+        giveUpSocket();
+    }
+
+    /** Ends this thread's ownership of the socket and wakes the writers waiting for it. Under lock. */
+    private void giveUpSocket() {
         flushing = false;
         flushEnded = System.nanoTime();
         changed.signalAll();
