@@ -99,7 +99,7 @@ final class Finder {
         if (first) {
             fly(task, List.of(mine));
         } else {
-            Future<?> deadline = master.schedule(() -> later(() -> mine.completeExceptionally(late(task))),
+            Future<?> deadline = master.schedule(() -> complete(() -> mine.completeExceptionally(late(task)), mine),
                     timeout.toMillis(), TimeUnit.MILLISECONDS);
             mine.whenComplete((nodes, error) -> deadline.cancel(false));
         }
@@ -182,7 +182,7 @@ final class Finder {
         }
         if (!page.more() && pending.remove(page.requestId(), question)) {
             List<NodeInfo> nodes = List.copyOf(question.nodes);
-            complete(() -> question.result.complete(nodes), question);
+            complete(() -> question.result.complete(nodes), question.result);
         }
     }
 
@@ -195,24 +195,16 @@ final class Finder {
     private void fail(long id, ClusterException error) {
         Question question = pending.remove(id);
         if (question != null) {
-            complete(() -> question.result.completeExceptionally(error), question);
+            complete(() -> question.result.completeExceptionally(error), question.result);
         }
     }
 
-    private void complete(Runnable completion, Question question) {
+    /** Completes {@code future} on a background thread; once the node closed and they are gone, fails it here. */
+    private void complete(Runnable completion, CompletableFuture<List<NodeInfo>> future) {
         try {
             background.execute(completion);
         } catch (RejectedExecutionException e) {
-            question.result.completeExceptionally(new ClusterException("this node is closed"));
-        }
-    }
-
-    /** Runs a completion on a background thread (or here, once the node closed and they are gone). */
-    private void later(Runnable completion) {
-        try {
-            background.execute(completion);
-        } catch (RejectedExecutionException e) {
-            completion.run();
+            future.completeExceptionally(new ClusterException("this node is closed"));
         }
     }
 }
